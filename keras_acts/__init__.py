@@ -1,0 +1,26 @@
+"""keras_acts: more activation functions and layers for Keras 3, usable as strings.
+
+Importing keras_acts makes every keras_acts name work as
+``activation="name"`` in any Keras layer, next to Keras's own names.
+"""
+
+from keras_acts import activations, layers
+from keras_acts.registry import (
+    deserialize,
+    get,
+    list_activations,
+    register_activation,
+    serialize,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "activations",
+    "deserialize",
+    "get",
+    "layers",
+    "list_activations",
+    "register_activation",
+    "serialize",
+]

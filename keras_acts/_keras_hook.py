@@ -1,0 +1,77 @@
+"""The one module that touches Keras internals (``keras.src``).
+
+Keras 3 resolves ``activation="name"`` by looking the string up in the module
+dict ``keras.src.activations.ALL_OBJECTS_DICT`` and nowhere else: custom
+objects and ``register_keras_serializable`` do not make a plain string work
+(keras-team/keras#20333). Layers (Dense, Conv*, RNN cells, EinsumDense,
+Activation) call ``keras.activations.get`` at construction, which reads that
+dict. So keras_acts adds its names to it, and only names Keras lacks: Keras's
+own names always keep meaning Keras's own functions.
+
+If a Keras release moves the table, :func:`add_name` stops working; importing
+keras_acts then warns, and ``tests/test_keras_hook.py`` fails, naming this
+module.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Callable
+
+import keras
+
+try:  # the only import of keras.src in keras_acts
+    from keras.src import activations as _keras_activations
+
+    _TABLE = _keras_activations.ALL_OBJECTS_DICT
+    if not isinstance(_TABLE, dict):
+        raise TypeError(f"ALL_OBJECTS_DICT is a {type(_TABLE).__name__}, not a dict")
+except (ImportError, AttributeError, TypeError) as error:  # pragma: no cover - loud on new Keras
+    _TABLE = None
+    warnings.warn(
+        f"keras_acts could not find Keras {keras.__version__}'s activation table "
+        f"({error}); keras_acts names will not work as strings in Keras layers. "
+        "Functions, layers and keras_acts.get still work. Please report this.",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+
+# Keras's own names, as they were before keras_acts added any.
+_KERAS_NAMES: frozenset[str] = frozenset(_TABLE or ())
+_added: dict[str, Callable] = {}
+
+
+def installed() -> bool:
+    """Whether Keras's string lookup sees keras_acts's names."""
+    return _TABLE is not None and _TABLE is _keras_activations.ALL_OBJECTS_DICT
+
+
+def is_keras_name(name: str) -> bool:
+    """Whether ``name`` is one of Keras's own activation names."""
+    return name in _KERAS_NAMES or (name in (_TABLE or {}) and name not in _added)
+
+
+def keras_names() -> list[str]:
+    """Keras's own activation names (those keras_acts did not add)."""
+    return sorted(n for n in (_TABLE or {}) if n not in _added)
+
+
+def keras_lookup(name: str) -> Callable | None:
+    """Keras's own function for ``name`` (exact, then case-insensitive), or None."""
+    table = _TABLE or {}
+    if name in table and name not in _added:
+        return table[name]
+    key = name.strip().lower().replace("-", "_")
+    return table.get(key) if key in table and key not in _added else None
+
+
+def add_name(name: str, fn: Callable) -> bool:
+    """Make ``name`` resolve to ``fn`` in Keras's lookup, unless Keras has it.
+
+    Returns whether the name was added.
+    """
+    if _TABLE is None or is_keras_name(name):
+        return False
+    _TABLE[name] = fn
+    _added[name] = fn
+    return True

@@ -1,0 +1,92 @@
+"""What every activation function shares: input handling and declaration.
+
+:func:`activation` wraps a formula written for float tensors into the public
+function: it accepts Python numbers, lists, numpy arrays, tensors and
+``keras.Input`` tensors, gives integer input the default float type, computes
+float16 and bfloat16 in float32 and rounds once, and declares the function in
+the registry. The formula itself stays one to five lines of TensorFlow ops.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, Callable
+
+import keras
+import tensorflow as tf
+
+from keras_acts import registry
+
+_HALF = (tf.float16, tf.bfloat16)
+
+
+def as_float_tensor(x: Any, argument: str = "x") -> tf.Tensor:
+    """``x`` as a real floating-point tensor (integers become ``floatx()``)."""
+    if not isinstance(x, (tf.Tensor, tf.Variable)):
+        try:
+            x = tf.convert_to_tensor(x)
+        except (TypeError, ValueError) as error:
+            raise TypeError(
+                f"`{argument}` must be a tensor, array or number, got {type(x).__name__}: {error}"
+            ) from None
+    dtype = x.dtype
+    if dtype.is_floating:
+        return x
+    if dtype.is_integer or dtype == tf.bool:
+        return tf.cast(x, keras.config.floatx())
+    raise TypeError(f"`{argument}` must hold real numbers, got a tensor of dtype {dtype.name}.")
+
+
+def constant(value: float, x: tf.Tensor) -> tf.Tensor:
+    """``value`` in ``x``'s dtype (constants must not round through float32)."""
+    return tf.constant(value, dtype=x.dtype)
+
+
+def activation(
+    name: str,
+    *,
+    aliases: tuple[str, ...] = (),
+    reference: str = "",
+    family: str = "",
+    upcast_half: bool = True,
+) -> Callable[[Callable], Callable]:
+    """Declare a keras_acts activation from its formula.
+
+    Args:
+        name: canonical name, also the public function's ``__name__``.
+        aliases: further names.
+        reference: paper or library the definition comes from.
+        family: the module grouping.
+        upcast_half: compute float16/bfloat16 in float32 and round once. Off
+            only for formulas exact in any dtype (piecewise linear ones).
+    """
+
+    def decorator(formula: Callable) -> Callable:
+        signature = inspect.signature(formula)
+
+        @functools.wraps(formula)
+        def fn(x, *args, **kwargs):
+            if isinstance(x, keras.KerasTensor):
+                return _symbolic_call(fn, signature, x, args, kwargs)
+            x = as_float_tensor(x)
+            if upcast_half and x.dtype in _HALF:
+                return tf.cast(formula(tf.cast(x, tf.float32), *args, **kwargs), x.dtype)
+            return formula(x, *args, **kwargs)
+
+        fn.__name__ = name
+        fn.__qualname__ = name
+        return registry.declare(name, aliases=aliases, reference=reference, family=family)(fn)
+
+    return decorator
+
+
+def _symbolic_call(fn, signature, x, args, kwargs):
+    """Apply ``fn`` to a ``keras.Input`` tensor through a serializable layer."""
+    from keras_acts.layers import Activation  # layers import activations, not the reverse
+
+    if args or kwargs:
+        bound = signature.bind(x, *args, **kwargs)
+        options = {k: v for k, v in bound.arguments.items() if k != "x"}
+        return Activation(registry.configured(fn, **options))(x)
+    return Activation(fn)(x)

@@ -1,0 +1,182 @@
+"""Rectifiers: identity on one side of a threshold, something else on the other."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from keras_acts.activations._base import activation, constant
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _slope(alpha, negative_slope, default):
+    if negative_slope is not None and alpha is not None and alpha != negative_slope:
+        raise ValueError(
+            f"Pass the slope once: `alpha`={alpha!r} and `negative_slope`={negative_slope!r} differ."
+        )
+    slope = negative_slope if negative_slope is not None else alpha
+    slope = default if slope is None else slope
+    if not isinstance(slope, (int, float)):
+        raise TypeError(f"`negative_slope` must be a number, got {slope!r}")
+    return float(slope)
+
+
+@activation("linear", aliases=("identity",), family="rectifiers", upcast_half=False,
+            reference="Keras `keras.activations.linear`")
+def linear(x):
+    """Linear (identity) activation: ``linear(x) = x``.
+
+    Args:
+        x: input tensor (or anything convertible to one).
+
+    Returns:
+        ``x`` as a float tensor, unchanged.
+
+    Reference: Keras ``keras.activations.linear``.
+
+    >>> linear([-1, 2]).numpy()
+    array([-1.,  2.], dtype=float32)
+    """
+    return x
+
+
+@activation("relu", family="rectifiers", upcast_half=False,
+            reference="Nair & Hinton 2010; TF 2 `tf.keras.activations.relu`")
+def relu(x, alpha=None, max_value=None, threshold=0.0, *, negative_slope=None):
+    """Rectified linear unit, with TF 2's options.
+
+    ``relu(x) = x if x > threshold else negative_slope * (x - threshold)``,
+    then the positive part is clipped at ``max_value``. With the defaults this
+    is ``max(x, 0)``.
+
+    Args:
+        x: input tensor.
+        alpha: slope below the threshold (TF 2's name); default 0.
+        max_value: upper bound of the output, or None for no bound.
+        threshold: values at or below it are zeroed (or sloped).
+        negative_slope: Keras 3's name for ``alpha``; pass one or the other.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: Nair & Hinton (2010), "Rectified Linear Units Improve
+    Restricted Boltzmann Machines"; TF 2 ``tf.keras.activations.relu``.
+
+    >>> relu([-10., -5., 0., 5., 10.]).numpy()
+    array([ 0.,  0.,  0.,  5., 10.], dtype=float32)
+    >>> relu([-10., -5., 0., 5., 10.], alpha=0.5, max_value=5.).numpy()
+    array([-5. , -2.5,  0. ,  5. ,  5. ], dtype=float32)
+    >>> relu([-10., -5., 0., 5., 10.], threshold=5.).numpy()
+    array([ 0.,  0.,  0.,  0., 10.], dtype=float32)
+    """
+    slope = _slope(alpha, negative_slope, 0.0)
+    if max_value is not None and max_value < 0:
+        raise ValueError(f"`max_value` must be >= 0 or None, got {max_value!r}")
+    if threshold == 0 and slope == 0 and max_value is None:
+        return tf.nn.relu(x)
+    if threshold == 0 and slope == 0 and max_value == 6:
+        return tf.nn.relu6(x)
+    # `x <= t` false for NaN, so NaN passes through the positive branch.
+    positive = tf.where(x <= constant(threshold, x), tf.zeros_like(x), x)
+    if max_value is not None:
+        positive = tf.clip_by_value(positive, constant(0.0, x), constant(max_value, x))
+    if slope == 0:
+        return positive
+    below = tf.minimum(x - constant(threshold, x), constant(0.0, x))
+    return positive + constant(slope, x) * below
+
+
+@activation("leaky_relu", aliases=("leakyrelu", "lrelu"), family="rectifiers", upcast_half=False,
+            reference="Maas et al. 2013, 'Rectifier Nonlinearities Improve Neural Network Acoustic Models'")
+def leaky_relu(x, negative_slope=0.2, *, alpha=None):
+    """Leaky ReLU: ``x if x > 0 else negative_slope * x``.
+
+    Args:
+        x: input tensor.
+        negative_slope: slope for negative inputs (Keras 3 default 0.2).
+        alpha: TF 2's name for ``negative_slope``.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype. The slope is exact in
+        float64 (Keras rounds it through float32).
+
+    Reference: Maas, Hannun & Ng (2013), "Rectifier Nonlinearities Improve
+    Neural Network Acoustic Models".
+
+    >>> leaky_relu([-10., 0., 5.]).numpy()
+    array([-2.,  0.,  5.], dtype=float32)
+    """
+    if alpha is not None and negative_slope == 0.2:  # TF 2 spelling, default slope untouched
+        negative_slope = None
+    slope = _slope(alpha, negative_slope, 0.2)
+    if x.dtype == tf.float64:
+        return tf.where(x > 0, x, x * constant(slope, x))
+    return tf.nn.leaky_relu(x, alpha=slope)
+
+
+@activation("elu", family="rectifiers",
+            reference="Clevert et al. 2016, arXiv:1511.07289")
+def elu(x, alpha=1.0):
+    """Exponential linear unit: ``x if x > 0 else alpha * (exp(x) - 1)``.
+
+    Computed with ``expm1``, so small negative inputs keep full precision.
+
+    Args:
+        x: input tensor.
+        alpha: the value the output tends to as ``x -> -inf`` is ``-alpha``.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: Clevert, Unterthiner & Hochreiter (2016), "Fast and Accurate
+    Deep Network Learning by Exponential Linear Units (ELUs)", arXiv:1511.07289.
+
+    >>> elu([-1e-7, -1., 2.]).numpy()
+    array([-9.9999994e-08, -6.3212055e-01,  2.0000000e+00], dtype=float32)
+    """
+    negative = constant(alpha, x) * tf.math.expm1(tf.minimum(x, constant(0.0, x)))
+    return tf.where(x > 0, x, negative)
+
+
+@activation("selu", family="rectifiers",
+            reference="Klambauer et al. 2017, arXiv:1706.02515")
+def selu(x):
+    """Scaled ELU: ``scale * elu(x, alpha)`` with the self-normalizing constants.
+
+    ``alpha = 1.6732632423543772`` and ``scale = 1.0507009873554805``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: Klambauer et al. (2017), "Self-Normalizing Neural Networks",
+    arXiv:1706.02515.
+
+    >>> selu([-1., 0., 1.]).numpy()
+    array([-1.1113307,  0.       ,  1.050701 ], dtype=float32)
+    """
+    negative = constant(_SELU_ALPHA, x) * tf.math.expm1(tf.minimum(x, constant(0.0, x)))
+    return constant(_SELU_SCALE, x) * tf.where(x > 0, x, negative)
+
+
+@activation("squared_relu", aliases=("relu_squared", "relu2"), family="rectifiers",
+            reference="So et al. 2021, 'Primer', arXiv:2109.08668")
+def squared_relu(x):
+    """Squared ReLU: ``max(x, 0) ** 2``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: So et al. (2021), "Primer: Searching for Efficient
+    Transformers for Language Modeling", arXiv:2109.08668.
+
+    >>> squared_relu([-2., 0.5, 3.]).numpy()
+    array([0.  , 0.25, 9.  ], dtype=float32)
+    """
+    return tf.square(tf.nn.relu(x))

@@ -1,0 +1,372 @@
+"""One table of activations: names, aliases, functions and references.
+
+Every activation keras_acts ships is declared once (in its family module under
+``keras_acts/activations/``) with :func:`declare`; users add their own with
+:func:`register_activation`. Everything else is derived from this table: the
+string names Keras layers accept, ``get`` / ``serialize`` / ``deserialize``,
+``list_activations`` and the error messages for unknown names.
+
+Lookup is forgiving: names match case-insensitively, with ``-`` and ``_``
+alike, and ``"keras_acts>name"`` (the form Keras writes into saved models)
+resolves too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import threading
+from typing import Any, Callable
+
+import keras
+
+from keras_acts import _keras_hook
+
+PACKAGE = "keras_acts"
+USER_PACKAGE = "Custom"  # Keras's default package for register_keras_serializable
+
+
+@dataclasses.dataclass(frozen=True)
+class ActivationSpec:
+    """The declaration of one activation.
+
+    Attributes:
+        name: canonical name (what ``list_activations`` shows).
+        fn: the function.
+        aliases: other names that resolve to the same function.
+        reference: where the definition comes from (paper or library).
+        family: the module grouping (``"rectifiers"``, ``"smooth"``, ...), or
+            ``"user"`` for :func:`register_activation`.
+    """
+
+    name: str
+    fn: Callable
+    aliases: tuple[str, ...] = ()
+    reference: str = ""
+    family: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    @property
+    def summary(self) -> str:
+        doc = (self.fn.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else ""
+
+
+_lock = threading.RLock()
+_specs: dict[str, ActivationSpec] = {}  # canonical name -> spec
+_index: dict[str, ActivationSpec] = {}  # normalized name or alias -> spec
+_by_fn: dict[int, ActivationSpec] = {}  # id(fn) -> spec
+
+
+def normalize(name: str) -> str:
+    """The lookup key of a name: lower case, ``-`` and spaces read as ``_``.
+
+    >>> normalize("Leaky-ReLU")
+    'leaky_relu'
+    """
+    return name.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def _strip_package(name: str) -> str:
+    return name.split(">", 1)[1] if ">" in name else name
+
+
+def _check_name(name: Any, argument: str) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"`{argument}` must be a string, got {type(name).__name__}: {name!r}")
+    if not name.strip() or not name.replace("-", "_").replace("_", "a").isalnum():
+        raise ValueError(
+            f"`{argument}` must be a non-empty name of letters, digits, `_` or `-`, got {name!r}"
+        )
+    return name
+
+
+def _add(spec: ActivationSpec, package: str) -> None:
+    """Put ``spec`` in the table, in Keras's string table and its serializer."""
+    with _lock:
+        for alias in spec.names:
+            _check_name(alias, "name")
+            key = normalize(alias)
+            taken = _index.get(key)
+            if taken is not None and taken.fn is not spec.fn:
+                raise ValueError(
+                    f"Activation name {alias!r} is already registered "
+                    f"(to keras_acts's {taken.name!r}); choose another `name`."
+                )
+        if spec.family == "user":
+            for alias in spec.names:
+                if _keras_hook.is_keras_name(alias) or _keras_hook.is_keras_name(normalize(alias)):
+                    raise ValueError(
+                        f"Activation name {alias!r} is one of Keras's own activations; "
+                        "choose another `name` (keras_acts never replaces Keras's names)."
+                    )
+        if id(spec.fn) not in _by_fn and keras.saving.get_registered_name(spec.fn) == spec.fn.__name__:
+            keras.saving.register_keras_serializable(package=package, name=spec.name)(spec.fn)
+        _specs[spec.name] = spec
+        _by_fn[id(spec.fn)] = spec
+        for alias in spec.names:
+            _index[normalize(alias)] = spec
+            _keras_hook.add_name(alias, spec.fn)
+
+
+def declare(
+    name: str,
+    *,
+    aliases: tuple[str, ...] = (),
+    reference: str = "",
+    family: str = "",
+) -> Callable[[Callable], Callable]:
+    """Decorator for keras_acts's own activations: one declaration each."""
+
+    def decorator(fn: Callable) -> Callable:
+        _add(ActivationSpec(name, fn, tuple(aliases), reference, family), PACKAGE)
+        return fn
+
+    return decorator
+
+
+def register_activation(
+    fn: Callable | None = None,
+    name: str | None = None,
+    *,
+    aliases: tuple[str, ...] = (),
+    reference: str = "",
+):
+    """Make a function of yours an activation name, exactly like keras_acts's own.
+
+    After registration the name works as ``activation="name"`` in every Keras
+    layer, in :func:`get`, and in saved models (saved as ``"Custom>name"``
+    unless the function is already registered with
+    ``keras.saving.register_keras_serializable``). Use it as a call or a
+    decorator, with or without arguments.
+
+    Args:
+        fn: the activation, a callable taking a tensor and returning one of the
+            same shape.
+        name: the name to register; defaults to ``fn.__name__``.
+        aliases: further names for the same function.
+        reference: where the definition comes from, shown by ``keras-acts list``.
+
+    Returns:
+        ``fn`` itself, so the decorator leaves the function unchanged.
+
+    Raises:
+        ValueError: the name (or an alias) is one of Keras's or keras_acts's
+            own, or is already registered to another function.
+        TypeError: ``fn`` is not callable or ``name`` is not a string.
+
+    Example:
+
+    >>> import tensorflow as tf
+    >>> @register_activation
+    ... def cubic_doctest(x):
+    ...     return x * x * x
+    >>> keras.layers.Dense(2, activation="cubic_doctest").activation is cubic_doctest
+    True
+    """
+    if fn is None or isinstance(fn, str):
+        if isinstance(fn, str):  # @register_activation("name")
+            name, fn = fn, None
+        return lambda f: register_activation(f, name, aliases=aliases, reference=reference)
+    if not callable(fn):
+        raise TypeError(f"`fn` must be callable, got {type(fn).__name__}: {fn!r}")
+    if name is None:
+        name = getattr(fn, "__name__", None)
+        if not name or name == "<lambda>":
+            raise ValueError("`name` is required for a lambda or an object without `__name__`.")
+    _check_name(name, "name")
+    with _lock:
+        existing = _by_fn.get(id(fn))
+        if existing is not None and existing.fn is fn:
+            if normalize(name) in map(normalize, existing.names):
+                return fn  # the same function under the same name: nothing to do
+            raise ValueError(
+                f"This function is already registered as {existing.name!r}; "
+                f"register it once, with `aliases` for further names."
+            )
+        _add(ActivationSpec(name, fn, tuple(aliases), reference, "user"), USER_PACKAGE)
+    return fn
+
+
+def spec(name: str) -> ActivationSpec:
+    """The declaration behind a keras_acts name or alias (forgiving lookup)."""
+    found = _index.get(normalize(_strip_package(name)))
+    if found is None:
+        raise ValueError(_unknown_message(name))
+    return found
+
+
+def specs() -> list[ActivationSpec]:
+    """Every declaration, sorted by canonical name."""
+    with _lock:
+        return [_specs[n] for n in sorted(_specs)]
+
+
+def spec_of(fn: Callable) -> ActivationSpec | None:
+    """The declaration of a function in the table, or None."""
+    return _by_fn.get(id(fn))
+
+
+def list_activations() -> list[str]:
+    """Sorted canonical names of every registered stateless activation.
+
+    Aliases are left out; user registrations are included.
+
+    >>> "lisht" in list_activations() and "swish" not in list_activations()
+    True
+    """
+    with _lock:
+        return sorted(_specs)
+
+
+def known_names() -> list[str]:
+    """Every name ``get`` accepts: keras_acts names and aliases, then Keras's."""
+    with _lock:
+        ours = [alias for s in _specs.values() for alias in s.names]
+    return sorted(set(ours) | set(_keras_hook.keras_names()))
+
+
+def _unknown_message(name: Any) -> str:
+    candidates = {normalize(n): n for n in known_names()}
+    close = difflib.get_close_matches(normalize(str(name)), list(candidates), n=5, cutoff=0.6)
+    hint = (
+        "Closest known names: " + ", ".join(repr(candidates[c]) for c in close) + "."
+        if close
+        else "See keras_acts.list_activations() for the names."
+    )
+    return f"Unknown activation {name!r}. {hint}"
+
+
+def _lookup_name(name: str) -> Callable:
+    if not name.strip():
+        raise ValueError("Unknown activation '': the activation name is empty.")
+    found = _index.get(normalize(_strip_package(name)))
+    if found is not None:
+        return found.fn
+    keras_fn = _keras_hook.keras_lookup(name)
+    if keras_fn is not None:
+        return keras_fn
+    raise ValueError(_unknown_message(name))
+
+
+def get(identifier: Any) -> Callable:
+    """Retrieve an activation function, as ``keras.activations.get`` does.
+
+    Args:
+        identifier: ``None`` (gives ``linear``), a name (keras_acts names and
+            aliases first, then Keras's own; case-insensitive, ``-`` and ``_``
+            alike), a config dict (deserialized) or a callable (returned as is).
+
+    Returns:
+        The activation function.
+
+    Raises:
+        ValueError: an unknown name (the message lists the closest known
+            names), or an identifier of any other type.
+
+    >>> get("LiSHT").__name__, get(None).__name__
+    ('lisht', 'linear')
+    """
+    if identifier is None:
+        return _lookup_name("linear")
+    if isinstance(identifier, str):
+        return _lookup_name(identifier)
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError(
+        "Could not interpret activation identifier: expected None, a name, a config "
+        f"dict or a callable, got {type(identifier).__name__}: {identifier!r}"
+    )
+
+
+def serialize(activation: Callable) -> str | dict:
+    """The config Keras saves for an activation (``keras.activations.serialize``).
+
+    Keras's own functions serialize to their name; keras_acts and registered
+    user functions to a dict naming ``"keras_acts>name"`` / ``"Custom>name"``,
+    which :func:`deserialize` and Keras's loader both resolve.
+
+    >>> serialize(get("lisht"))["config"]
+    'keras_acts>lisht'
+    """
+    return keras.activations.serialize(activation)
+
+
+def deserialize(config: str | dict, custom_objects: dict | None = None) -> Callable:
+    """The activation a config describes; the inverse of :func:`serialize`.
+
+    >>> deserialize(serialize(get("lisht"))) is get("lisht")
+    True
+    """
+    if isinstance(config, str):
+        if custom_objects and config in custom_objects:
+            return custom_objects[config]
+        return _lookup_name(config)
+    if not isinstance(config, dict):
+        raise ValueError(
+            f"Could not deserialize activation: expected a name or a config dict, got {config!r}"
+        )
+    inner = config.get("config")
+    if isinstance(inner, str) and config.get("class_name") == "function":
+        try:
+            return keras.saving.deserialize_keras_object(config, custom_objects=custom_objects)
+        except (TypeError, ValueError):
+            return _lookup_name(inner)
+    return keras.saving.deserialize_keras_object(config, custom_objects=custom_objects)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ConfiguredActivation:
+    """An activation with its keyword arguments bound, that saves and reloads.
+
+    ``configured(get("elu"), alpha=0.5)`` behaves as ``lambda x: elu(x,
+    alpha=0.5)`` but, unlike a lambda or ``functools.partial``, Keras can
+    serialize it inside a model.
+    """
+
+    def __init__(self, activation: str, **options: Any):
+        self.activation = spec(activation).name
+        self.options = dict(options)
+        self._fn = spec(activation).fn
+        args = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
+        self.__name__ = f"{self.activation}({args})"
+
+    def __call__(self, x):
+        return self._fn(x, **self.options)
+
+    def __repr__(self) -> str:
+        return self.__name__
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ConfiguredActivation) and (
+            (self.activation, self.options) == (other.activation, other.options)
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.__name__)
+
+    def get_config(self) -> dict:
+        return {"activation": self.activation, **self.options}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "ConfiguredActivation":
+        return cls(**config)
+
+
+def configured(fn: Callable | str, **options: Any) -> Callable:
+    """``fn`` with keyword ``options`` bound, as a serializable callable."""
+    if not options:
+        return get(fn)
+    if not isinstance(fn, str):
+        found = spec_of(fn)
+        if found is None:
+            raise ValueError(
+                f"`fn` must be a registered activation to bind options to it, got {fn!r}"
+            )
+        fn = found.name
+    return ConfiguredActivation(fn, **options)
