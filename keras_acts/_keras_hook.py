@@ -74,4 +74,7 @@ def add_name(name: str, fn: Callable) -> bool:
         return False
     _TABLE[name] = fn
     _added[name] = fn
+    # keras.activations.deserialize("name") rebuilds a function config from the
+    # table and then resolves it by its bare name among the custom objects.
+    keras.saving.get_custom_objects().setdefault(name, fn)
     return True

@@ -231,7 +231,9 @@ def known_names() -> list[str]:
 
 def _unknown_message(name: Any) -> str:
     candidates = {normalize(n): n for n in known_names()}
-    close = difflib.get_close_matches(normalize(str(name)), list(candidates), n=5, cutoff=0.6)
+    close = difflib.get_close_matches(
+        normalize(_strip_package(str(name))), list(candidates), n=5, cutoff=0.6
+    )
     hint = (
         "Closest known names: " + ", ".join(repr(candidates[c]) for c in close) + "."
         if close

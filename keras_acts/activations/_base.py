@@ -23,7 +23,7 @@ _HALF = (tf.float16, tf.bfloat16)
 
 def as_float_tensor(x: Any, argument: str = "x") -> tf.Tensor:
     """``x`` as a real floating-point tensor (integers become ``floatx()``)."""
-    if not isinstance(x, (tf.Tensor, tf.Variable)):
+    if not isinstance(x, tf.Tensor):  # variables too: read them once, return tensors
         try:
             x = tf.convert_to_tensor(x)
         except (TypeError, ValueError) as error:

@@ -1,0 +1,176 @@
+"""Seed functions: signatures, input kinds, dtypes, and published examples."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_acts
+from keras_acts import activations as A
+
+ELEMENTWISE = [n for n in keras_acts.list_activations() if n != "softmax"]
+
+
+# TF 2's documented examples (tf.keras.activations docstrings, TF 2.x).
+def test_tf2_relu_documented_examples():
+    foo = tf.constant([-10, -5, 0.0, 5, 10], dtype=tf.float32)
+    np.testing.assert_array_equal(A.relu(foo).numpy(), [0, 0, 0, 5, 10])
+    np.testing.assert_array_equal(A.relu(foo, alpha=0.5).numpy(), [-5, -2.5, 0, 5, 10])
+    np.testing.assert_array_equal(A.relu(foo, max_value=5.0).numpy(), [0, 0, 0, 5, 5])
+    np.testing.assert_array_equal(A.relu(foo, threshold=5.0).numpy(), [0, 0, 0, 0, 10])
+
+
+def test_relu_accepts_kerass_negative_slope_spelling():
+    foo = tf.constant([-10, -5, 0.0, 5, 10])
+    np.testing.assert_array_equal(A.relu(foo, negative_slope=0.5).numpy(), [-5, -2.5, 0, 5, 10])
+    with pytest.raises(ValueError, match="alpha"):
+        A.relu(foo, alpha=0.1, negative_slope=0.2)
+    with pytest.raises(ValueError, match="max_value"):
+        A.relu(foo, max_value=-1.0)
+
+
+def test_relu_tf2_formula_with_all_options():
+    # TF 2: clip(x * [x > t], 0, max) - alpha * relu(t - x)
+    x = np.linspace(-4, 4, 33)
+    got = A.relu(tf.constant(x), alpha=0.25, max_value=2.0, threshold=1.0).numpy()
+    expected = np.clip(x * (x > 1.0), 0, 2.0) - 0.25 * np.maximum(1.0 - x, 0)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-15)
+
+
+def test_tf2_documented_values():
+    a = tf.constant([-20, -1.0, 0.0, 1.0, 20], dtype=tf.float32)
+    np.testing.assert_allclose(
+        A.sigmoid(a).numpy(), [2.0611537e-09, 2.6894143e-01, 5.0e-01, 7.3105860e-01, 1.0], rtol=1e-6)
+    np.testing.assert_allclose(
+        A.softplus(a).numpy(), [2.0611537e-09, 3.1326166e-01, 6.9314718e-01, 1.3132616, 20.0],
+        rtol=1e-6)
+    np.testing.assert_allclose(A.softsign(tf.constant([-1.0, 0.0, 1.0])).numpy(), [-0.5, 0, 0.5])
+    b = tf.constant([-3.0, -1.0, 0.0, 1.0, 3.0])
+    np.testing.assert_allclose(
+        A.tanh(b).numpy(), [-0.9950547, -0.7615942, 0.0, 0.7615942, 0.9950547], rtol=1e-6)
+
+
+def test_selu_constants_and_elu_alpha():
+    x = np.array([-2.0, -0.5, 0.0, 1.5])
+    np.testing.assert_allclose(
+        A.selu(x).numpy(), 1.05070098 * np.where(x > 0, x, 1.67326324 * np.expm1(x)), rtol=1e-8)
+    np.testing.assert_allclose(
+        A.elu(x, alpha=0.5).numpy(), np.where(x > 0, x, 0.5 * np.expm1(x)), rtol=1e-15)
+    np.testing.assert_allclose(A.elu(x).numpy(), np.where(x > 0, x, np.expm1(x)), rtol=1e-15)
+
+
+def test_softmax_of_the_seed_example():
+    out = A.softmax([1.0, 2.0, 5.0])
+    np.testing.assert_allclose(out.numpy(), [0.0171, 0.0466, 0.9362], atol=5e-5)
+    assert int(tf.argmax(out)) == 2
+    np.testing.assert_allclose(float(tf.reduce_sum(out)), 1.0, rtol=1e-6)
+
+
+def test_softmax_axis_and_rank_errors():
+    x = np.array([[1.0, 2.0], [3.0, 5.0]])
+    np.testing.assert_allclose(A.softmax(x, axis=0).numpy().sum(axis=0), [1, 1], rtol=1e-15)
+    with pytest.raises(ValueError, match="scalar"):
+        A.softmax(3.0)
+    with pytest.raises(ValueError, match="axis"):
+        A.softmax(x, axis=2)
+
+
+def test_borrower_example_linear_vs_sigmoid():
+    # A score z = 0.4 * debt - 0.03 * age - 0.95 for two borrowers, young (25) and old (35),
+    # whose debt rises from 1 to 3: the linear score moves by 0.8 for both, the sigmoid
+    # (probability of default) by 0.16337568 for the young and 0.14204389 for the old.
+    def score(debt, age):
+        return tf.constant(0.4 * debt - 0.03 * age - 0.95, tf.float32)
+
+    young = [score(1, 25), score(3, 25)]
+    old = [score(1, 35), score(3, 35)]
+    for pair in (young, old):
+        assert float(A.linear(pair[1]) - A.linear(pair[0])) == pytest.approx(0.8, abs=1e-6)
+    assert float(A.sigmoid(young[1]) - A.sigmoid(young[0])) == pytest.approx(0.16337568, abs=1e-6)
+    assert float(A.sigmoid(old[1]) - A.sigmoid(old[0])) == pytest.approx(0.14204389, abs=1e-6)
+
+
+def test_seed_network_from_tf_constant_features():
+    keras.utils.set_random_seed(7)
+    features = tf.constant(np.random.default_rng(7).normal(size=(6, 23)), tf.float32)
+    model = keras.Sequential([
+        keras.Input((23,)),
+        keras.layers.Dense(16, activation="relu"),
+        keras.layers.Dense(8, activation="sigmoid"),
+        keras.layers.Dense(4, activation="softmax"),
+    ])
+    probabilities = model(features).numpy()
+    assert probabilities.shape == (6, 4)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
+    # The same network by hand, in float64 numpy.
+    (w1, b1), (w2, b2), (w3, b3) = [layer.get_weights() for layer in model.layers]
+    h = np.maximum(features.numpy() @ w1 + b1, 0)
+    h = 1 / (1 + np.exp(-(h @ w2 + b2)))
+    z = h @ w3 + b3
+    expected = np.exp(z - z.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(probabilities, expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", keras_acts.list_activations())
+def test_inputs_of_every_kind(name):
+    fn = keras_acts.get(name)
+    values = [[-1.5, 0.25, 2.0]]
+    reference = fn(tf.constant(values, tf.float32)).numpy()
+    for value in (values, np.array(values, np.float32), tf.Variable(values)):
+        out = fn(value)
+        assert isinstance(out, tf.Tensor) and out.dtype == tf.float32
+        np.testing.assert_array_equal(out.numpy(), reference)
+    if name != "softmax":
+        scalar = fn(0.5)
+        assert scalar.shape == () and scalar.dtype == tf.float32
+    integers = fn(tf.constant([[-1, 0, 2]]))
+    assert integers.dtype == tf.float32
+    np.testing.assert_array_equal(integers.numpy(), fn([[-1.0, 0.0, 2.0]]).numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+@pytest.mark.parametrize("name", keras_acts.list_activations())
+def test_dtype_and_shape_preserved(name, dtype):
+    x = tf.cast(tf.reshape(tf.linspace(-3.0, 3.0, 24), (2, 3, 4)), dtype)
+    out = keras_acts.get(name)(x)
+    assert out.dtype == x.dtype and out.shape == x.shape
+    assert np.all(np.isfinite(tf.cast(out, tf.float64).numpy())), name
+
+
+@pytest.mark.parametrize("name", keras_acts.list_activations())
+def test_functional_api_with_keras_input(name):
+    inputs = keras.Input((4,))
+    outputs = keras_acts.get(name)(inputs)
+    model = keras.Model(inputs, outputs)
+    x = np.array([[-2.0, -0.5, 0.5, 3.0]], np.float32)
+    np.testing.assert_array_equal(model(x).numpy(), keras_acts.get(name)(x).numpy())
+
+
+def test_functional_api_with_options_is_serializable():
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, A.relu(inputs, max_value=1.0, negative_slope=0.1))
+    clone = keras.Model.from_config(model.get_config())
+    x = np.array([[-2.0, 0.5, 3.0]], np.float32)
+    np.testing.assert_allclose(clone(x).numpy(), [[-0.2, 0.5, 1.0]], rtol=1e-7)
+
+
+@pytest.mark.parametrize("bad", ["abc", tf.constant(["a"]), tf.constant([1 + 2j])])
+def test_non_real_inputs_are_type_errors(bad):
+    with pytest.raises(TypeError, match="`x`"):
+        A.lisht(bad)
+
+
+def test_snake_frequency():
+    x = np.array([-1.0, 0.3, 2.0])
+    np.testing.assert_allclose(
+        A.snake(x, frequency=2.0).numpy(), x + np.sin(2 * x) ** 2 / 2, rtol=1e-14)
+    with pytest.raises(ValueError, match="frequency"):
+        A.snake(x, frequency=0.0)
+
+
+def test_leaky_relu_spellings_and_exact_float64_slope():
+    x = tf.constant([-1.0, 2.0], tf.float64)
+    np.testing.assert_array_equal(A.leaky_relu(x).numpy(), [-0.2, 2.0])
+    np.testing.assert_array_equal(A.leaky_relu(x, alpha=0.1).numpy(), [-0.1, 2.0])
+    np.testing.assert_array_equal(A.leaky_relu(x, negative_slope=0.1).numpy(), [-0.1, 2.0])

@@ -1,0 +1,111 @@
+"""Activation, LeakyReLU and PReLU layers."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_acts
+from keras_acts.layers import Activation, LeakyReLU, PReLU
+
+X = np.array([[-3.0, -0.5, 0.0, 0.5, 3.0]], np.float32)
+
+
+@pytest.mark.parametrize(
+    "identifier",
+    ["lisht", "LiSHT", "relu", "hard_silu", None, keras_acts.activations.mish,
+     {"module": "builtins", "class_name": "function", "config": "keras_acts>snake",
+      "registered_name": "function"}],
+)
+def test_activation_accepts_any_identifier_get_accepts(identifier):
+    layer = Activation(identifier)
+    np.testing.assert_array_equal(layer(X).numpy(), keras_acts.get(identifier)(X).numpy())
+    clone = Activation.from_config(layer.get_config())
+    assert clone.activation is layer.activation
+
+
+def test_activation_unknown_name_names_closest():
+    with pytest.raises(ValueError, match="lisht"):
+        Activation("lsiht")
+
+
+@pytest.mark.parametrize("kwargs, slope", [({}, 0.3), ({"alpha": 0.1}, 0.1),
+                                           ({"negative_slope": 0.05}, 0.05)])
+def test_leaky_relu_spellings(kwargs, slope):
+    layer = LeakyReLU(**kwargs)
+    np.testing.assert_allclose(layer(X).numpy(), np.where(X > 0, X, slope * X), rtol=1e-7)
+    assert LeakyReLU.from_config(layer.get_config()).negative_slope == pytest.approx(slope)
+
+
+def test_leaky_relu_rejects_conflicting_or_negative_slopes():
+    with pytest.raises(ValueError, match="alpha"):
+        LeakyReLU(alpha=0.1, negative_slope=0.2)
+    with pytest.raises(ValueError, match="negative_slope"):
+        LeakyReLU(negative_slope=-0.1)
+
+
+def test_prelu_default_is_relu_and_learns():
+    layer = PReLU()
+    np.testing.assert_array_equal(layer(X).numpy(), np.maximum(X, 0))
+    assert layer.alpha.shape == (5,)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(layer(X))
+    grad = tape.gradient(loss, layer.alpha)
+    np.testing.assert_allclose(grad.numpy(), np.minimum(X[0], 0))
+
+
+def test_prelu_formula_with_torch_like_initialisation():
+    layer = PReLU(alpha_initializer=keras.initializers.Constant(0.25))
+    np.testing.assert_allclose(layer(X).numpy(), np.where(X > 0, X, 0.25 * X))
+
+
+def test_prelu_negative_shared_axes_count_from_the_end():
+    x = np.random.default_rng(0).normal(size=(2, 3, 4, 5)).astype("float32")
+    assert PReLU(shared_axes=-1)(x) is not None
+    layer = PReLU(shared_axes=-1)
+    layer.build((None, 3, 4, 5))
+    assert tuple(layer.alpha.shape) == (3, 4, 1)
+    layer = PReLU(shared_axes=[1, 2])
+    layer.build((None, 3, 4, 5))
+    assert tuple(layer.alpha.shape) == (1, 1, 5)
+
+
+def test_prelu_variable_dimension_is_shared():
+    inputs = keras.Input((None, 6))
+    layer = PReLU()
+    outputs = layer(inputs)
+    assert tuple(layer.alpha.shape) == (1, 6)  # weights exist once built symbolically
+    model = keras.Model(inputs, outputs)
+    for length in (2, 7):
+        x = np.random.default_rng(length).normal(size=(3, length, 6)).astype("float32")
+        np.testing.assert_array_equal(model(x).numpy(), np.maximum(x, 0))
+
+
+def test_prelu_rejects_bad_shared_axes():
+    with pytest.raises(ValueError, match="shared_axes"):
+        PReLU(shared_axes=0)
+    with pytest.raises(ValueError, match="shared_axes"):
+        PReLU(shared_axes=[4]).build((None, 3, 4))
+
+
+def test_prelu_config_round_trip():
+    layer = PReLU(alpha_initializer="ones", alpha_regularizer="l2", alpha_constraint="non_neg",
+                  shared_axes=[1])
+    clone = PReLU.from_config(layer.get_config())
+    assert clone.shared_axes == (1,)
+    assert isinstance(clone.alpha_regularizer, keras.regularizers.L2)
+    assert isinstance(clone.alpha_constraint, keras.constraints.NonNeg)
+
+
+def test_prelu_as_activation_of_dense_is_tracked():
+    dense = keras.layers.Dense(4, activation=PReLU(alpha_initializer="ones"))
+    model = keras.Sequential([keras.Input((3,)), dense])
+    model(np.ones((1, 3), np.float32))
+    assert any("alpha" in w.path for w in model.weights)
+
+
+def test_layers_registered_under_package_name():
+    for cls in (Activation, LeakyReLU, PReLU):
+        assert keras.saving.get_registered_name(cls) == f"keras_acts>{cls.__name__}"
+        instance = cls("mish") if cls is Activation else cls()
+        assert type(keras.layers.deserialize(keras.layers.serialize(instance))) is cls

@@ -1,0 +1,56 @@
+"""The one place touching keras.src: fails loudly if Keras moves its table."""
+
+import keras
+import pytest
+
+import keras_acts
+from keras_acts import _keras_hook
+from keras_acts.activations import lisht
+
+
+def test_hook_found_kerass_table():
+    assert _keras_hook.installed(), (
+        "keras_acts/_keras_hook.py no longer finds keras.src.activations.ALL_OBJECTS_DICT "
+        f"in Keras {keras.__version__}: string names of keras_acts activations are broken."
+    )
+
+
+def test_kerass_get_reads_the_table():
+    # If Keras's get stops consulting ALL_OBJECTS_DICT, this is the test that says so.
+    assert keras.activations.get("lisht") is lisht, (
+        f"keras.activations.get in Keras {keras.__version__} no longer reads the table "
+        "keras_acts extends; see keras_acts/_keras_hook.py."
+    )
+
+
+def test_kerass_own_names_are_untouched():
+    import keras.src.activations as keras_activations_module
+
+    for name in ["relu", "gelu", "silu", "swish", "mish", "softmax", "elu", "selu", "linear",
+                 "leaky_relu", "sigmoid", "tanh", "softplus", "softsign", "exponential"]:
+        fn = keras.activations.get(name)
+        assert fn.__module__.startswith("keras."), (name, fn.__module__)
+        assert _keras_hook.is_keras_name(name)
+    assert keras_activations_module.ALL_OBJECTS_DICT["mish"] is keras.activations.mish
+
+
+def test_every_keras_acts_name_and_alias_is_a_keras_string():
+    from keras_acts import registry
+
+    for spec in registry.specs():
+        for name in spec.names:
+            fn = keras.activations.get(name)
+            if _keras_hook.is_keras_name(name):
+                assert fn.__module__.startswith("keras."), name
+            else:
+                assert fn is spec.fn, name
+
+
+def test_keras_deserialize_accepts_keras_acts_names():
+    assert keras.activations.deserialize("lisht") is lisht
+    assert keras.activations.deserialize("gelu_approximate") is keras_acts.get("gelu_tanh")
+
+
+def test_unknown_names_still_fail_in_keras():
+    with pytest.raises(ValueError):
+        keras.layers.Dense(2, activation="definitely_not_an_activation")

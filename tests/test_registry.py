@@ -1,0 +1,207 @@
+"""The registry: lookup, errors, get/serialize/deserialize, register_activation."""
+
+import threading
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_acts
+from keras_acts import registry
+from keras_acts.activations import lisht, mish, relu
+
+
+def test_get_is_one_function_everywhere():
+    assert keras_acts.get is keras_acts.activations.get is registry.get
+
+
+def test_get_none_is_linear():
+    fn = keras_acts.get(None)
+    assert fn.__name__ == "linear"
+    np.testing.assert_array_equal(fn([1.5, -2.0]).numpy(), [1.5, -2.0])
+
+
+@pytest.mark.parametrize("name", ["lisht", "LiSHT", "LISHT", " lisht "])
+def test_names_match_case_insensitively(name):
+    assert keras_acts.get(name) is lisht
+
+
+@pytest.mark.parametrize("name", ["leaky_relu", "Leaky-ReLU", "leaky-relu", "LEAKY_RELU", "lrelu"])
+def test_dashes_and_underscores_alike_and_aliases(name):
+    assert keras_acts.get(name) is keras_acts.activations.leaky_relu
+
+
+def test_keras_acts_names_come_before_keras_names():
+    # keras_acts's relu has TF 2's signature; Keras's own is still reachable by Keras.
+    assert keras_acts.get("relu") is relu
+    assert keras.activations.get("relu") is not relu
+
+
+def test_falls_back_to_keras_names():
+    # hard_silu is a Keras 3 name keras_acts does not (yet) define itself.
+    if "hard_silu" in keras_acts.list_activations():
+        pytest.skip("keras_acts defines hard_silu itself")
+    assert keras_acts.get("hard_silu") is keras.activations.hard_silu
+    assert keras_acts.get("Hard-SiLU") is keras.activations.hard_silu
+
+
+def test_packaged_name_resolves():
+    assert keras_acts.get("keras_acts>lisht") is lisht
+
+
+def test_unknown_name_lists_closest_names():
+    with pytest.raises(ValueError, match="lisht") as info:
+        keras_acts.get("lsiht")
+    assert "Unknown activation 'lsiht'" in str(info.value)
+    with pytest.raises(ValueError, match="mish"):
+        keras_acts.get("mihs")
+
+
+def test_empty_name_is_a_clear_error():
+    with pytest.raises(ValueError, match="empty"):
+        keras_acts.get("")
+
+
+@pytest.mark.parametrize("bad", [3, 2.5, [1, 2], object()])
+def test_other_identifiers_are_value_errors(bad):
+    with pytest.raises(ValueError, match="Could not interpret activation identifier"):
+        keras_acts.get(bad)
+
+
+def test_callable_is_returned_as_is():
+    def mine(x):
+        return x
+
+    assert keras_acts.get(mine) is mine
+
+
+def test_list_activations_sorted_canonical_without_aliases():
+    names = keras_acts.list_activations()
+    assert names == sorted(names)
+    assert len(names) == len(set(names))
+    for required in ["relu", "sigmoid", "softmax", "softplus", "softsign", "tanh", "selu", "elu",
+                     "exponential", "linear", "leaky_relu", "mish", "lisht", "gelu_tanh",
+                     "quick_gelu", "squared_relu", "snake"]:
+        assert required in names
+    for alias in ["identity", "lrelu", "logistic", "gelu_approximate"]:
+        assert alias not in names
+        assert keras_acts.get(alias) is not None
+
+
+@pytest.mark.parametrize("name", ["lisht", "mish", "gelu_tanh", "snake", "squared_relu"])
+def test_serialize_deserialize_round_trip(name):
+    fn = keras_acts.get(name)
+    config = keras_acts.serialize(fn)
+    assert config["config"] == f"keras_acts>{name}"
+    assert keras_acts.deserialize(config) is fn
+    assert keras_acts.get(config) is fn
+    assert keras.activations.deserialize(config) is fn  # Keras's own loader agrees
+
+
+def test_keras_builtins_serialize_to_plain_names():
+    assert keras_acts.serialize(keras.activations.relu) == "relu"
+    assert keras_acts.deserialize("relu") is relu  # a name resolves keras_acts first, as get does
+    assert keras_acts.deserialize("hard_silu") is keras_acts.get("hard_silu")
+
+
+def test_deserialize_unknown_dict_names_closest():
+    with pytest.raises((ValueError, TypeError), match="lisht"):
+        keras_acts.deserialize({"class_name": "function", "config": "keras_acts>lisj",
+                                "module": "builtins", "registered_name": "function"})
+
+
+def test_configured_activation_binds_options_and_round_trips():
+    fn = registry.configured("elu", alpha=0.5)
+    x = tf.constant([-1.0, 2.0], tf.float64)
+    np.testing.assert_allclose(fn(x).numpy(), [0.5 * np.expm1(-1.0), 2.0], rtol=1e-15)
+    again = keras_acts.deserialize(keras_acts.serialize(fn))
+    assert again == fn and again is not fn
+    assert fn.__name__ == "elu(alpha=0.5)"
+
+
+def test_register_activation_as_decorator_and_string():
+    @keras_acts.register_activation
+    def tripled_registry_test(x):
+        return 3.0 * x
+
+    assert keras_acts.get("tripled_registry_test") is tripled_registry_test
+    assert keras_acts.get("Tripled-Registry-Test") is tripled_registry_test
+    assert "tripled_registry_test" in keras_acts.list_activations()
+    layer = keras.layers.Dense(2, activation="tripled_registry_test")
+    assert layer.activation is tripled_registry_test
+    config = keras.activations.serialize(tripled_registry_test)
+    assert config["config"] == "Custom>tripled_registry_test"
+    assert keras.activations.deserialize(config) is tripled_registry_test
+
+
+def test_register_activation_with_name_and_aliases():
+    def f(x):
+        return x * 0.5
+
+    assert keras_acts.register_activation(f, "halved_registry_test", aliases=("half_rt",)) is f
+    assert keras_acts.get("half-rt") is f
+    assert keras.activations.get("half_rt") is f
+
+
+def test_registering_the_same_function_again_is_harmless():
+    def same_again_registry_test(x):
+        return x
+
+    keras_acts.register_activation(same_again_registry_test)
+    assert keras_acts.register_activation(same_again_registry_test) is same_again_registry_test
+    assert keras_acts.get("same_again_registry_test") is same_again_registry_test
+
+
+@pytest.mark.parametrize("name", ["relu", "gelu", "swish", "hard_swish", "lisht", "LiSHT", "lrelu"])
+def test_registering_a_taken_name_is_a_value_error(name):
+    def impostor(x):
+        return x
+
+    with pytest.raises(ValueError, match="name"):
+        keras_acts.register_activation(impostor, name)
+
+
+def test_register_activation_rejects_bad_arguments():
+    with pytest.raises(TypeError, match="fn"):
+        keras_acts.register_activation(42, "forty_two")
+    with pytest.raises(ValueError, match="name"):
+        keras_acts.register_activation(lambda x: x)
+    with pytest.raises(ValueError, match="name"):
+        keras_acts.register_activation(lambda x: x, "has space?")
+
+
+def test_concurrent_registration_and_lookup():
+    errors = []
+    barrier = threading.Barrier(16)
+
+    def register(i):
+        def fn(x):
+            return x * i
+
+        barrier.wait()
+        try:
+            for j in range(20):
+                keras_acts.register_activation(fn if j == 0 else fn, f"thread_act_{i}")
+        except Exception as error:  # collected and asserted below
+            errors.append(error)
+
+    def lookup():
+        barrier.wait()
+        try:
+            for _ in range(200):
+                assert keras_acts.get("mish") is mish
+                keras_acts.list_activations()
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=register, args=(i,)) for i in range(8)]
+    threads += [threading.Thread(target=lookup) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    for i in range(8):
+        assert keras_acts.get(f"thread_act_{i}")(2.0) == 2.0 * i
+        assert keras.activations.get(f"thread_act_{i}") is keras_acts.get(f"thread_act_{i}")
