@@ -39,7 +39,7 @@ def tanh(x):
     Reference: Keras ``keras.activations.tanh``.
 
     >>> tanh([-3., 0., 0.5]).numpy()
-    array([-0.9950548,  0.       ,  0.4621172], dtype=float32)
+    array([-0.9950547 ,  0.        ,  0.46211714], dtype=float32)
     """
     return tf.math.tanh(x)
 

@@ -70,7 +70,7 @@ def mish(x):
     Activation Function", arXiv:1908.08681.
 
     >>> mish([-1., 0., 1., -float("inf")]).numpy()
-    array([-0.3034014,  0.       ,  0.865098 ,  0.       ], dtype=float32)
+    array([-0.3034015,  0.       ,  0.8650984,  0.       ], dtype=float32)
     """
     # multiply_no_nan: -inf * 0 is 0 (the limit), while NaN * NaN stays NaN.
     return tf.math.multiply_no_nan(x, tf.math.tanh(tf.math.softplus(x)))
@@ -115,7 +115,7 @@ def gelu_tanh(x):
     (GELUs)", arXiv:1606.08415.
 
     >>> gelu_tanh([-1., 0., 1.]).numpy()
-    array([-0.15880796,  0.        ,  0.841192  ], dtype=float32)
+    array([-0.158808,  0.      ,  0.841192], dtype=float32)
     """
     z = tf.clip_by_value(x, constant(-_GATE_CLAMP, x), constant(_GATE_CLAMP, x))
     gate = tf.math.sigmoid(constant(2 * _SQRT_2_OVER_PI, x) * z * (1 + constant(0.044715, x) * z * z))
@@ -137,7 +137,7 @@ def quick_gelu(x):
     (GELUs)", arXiv:1606.08415, section 2; used by OpenAI's CLIP.
 
     >>> quick_gelu([-1., 0., 1.]).numpy()
-    array([-0.15415987,  0.        ,  0.8458401 ], dtype=float32)
+    array([-0.15420423,  0.        ,  0.84579575], dtype=float32)
     """
     return tf.math.multiply_no_nan(x, tf.math.sigmoid(constant(1.702, x) * x))
 
@@ -157,7 +157,7 @@ def snake(x, frequency=1.0):
     Periodic Functions and How to Fix It", arXiv:2006.08195.
 
     >>> snake([-1., 0., 1.]).numpy()
-    array([-0.29192656,  0.        ,  1.7080734 ], dtype=float32)
+    array([-0.29192662,  0.        ,  1.7080734 ], dtype=float32)
     """
     if not isinstance(frequency, (int, float)) or not frequency > 0:
         raise ValueError(f"`frequency` must be a positive number, got {frequency!r}")

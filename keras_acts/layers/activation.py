@@ -19,7 +19,8 @@ class Activation(keras.layers.Layer):
             ``-``/``_``), a config dict, a callable, or None for linear.
         **kwargs: base layer arguments (``name``, ``dtype``, ...).
 
-    >>> Activation("lisht")([-2.0, 0.0, 1.0]).numpy()
+    >>> import numpy as np
+    >>> Activation("lisht")(np.array([-2.0, 0.0, 1.0])).numpy()
     array([1.9280552, 0.       , 0.7615942], dtype=float32)
     """
 
@@ -47,7 +48,8 @@ class LeakyReLU(keras.layers.Layer):
         alpha: TF 2's name for ``negative_slope``; pass one or the other.
         **kwargs: base layer arguments.
 
-    >>> LeakyReLU(alpha=0.1)([-10.0, 2.0]).numpy()
+    >>> import numpy as np
+    >>> LeakyReLU(alpha=0.1)(np.array([-10.0, 2.0])).numpy()
     array([-1.,  2.], dtype=float32)
     """
 
