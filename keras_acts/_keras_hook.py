@@ -8,6 +8,12 @@ Activation) call ``keras.activations.get`` at construction, which reads that
 dict. So keras_acts adds its names to it, and only names Keras lacks: Keras's
 own names always keep meaning Keras's own functions.
 
+The table is also replaced by a ``dict`` subclass with the same contents whose
+``get`` (the method Keras's ``activations.get`` calls, and nothing else does)
+passes names the table lacks to keras_acts's forgiving lookup: mixed case and
+dashes (``"Leaky-ReLU"``), parameterised strings (``"elu(alpha=0.5)"``), and an
+error naming the closest known names for typos.
+
 If a Keras release moves the table, :func:`add_name` stops working; importing
 keras_acts then warns, and ``tests/test_keras_hook.py`` fails, naming this
 module.
@@ -20,12 +26,26 @@ from typing import Callable
 
 import keras
 
+_resolver: Callable[[str], Callable] | None = None
+
+
+class _ForgivingTable(dict):
+    """Keras's activation table; ``get`` falls back on keras_acts for names it lacks."""
+
+    def get(self, key, default=None):
+        if key in self or not isinstance(key, str) or _resolver is None:
+            return super().get(key, default)
+        return _resolver(key)
+
+
 try:  # the only import of keras.src in keras_acts
     from keras.src import activations as _keras_activations
 
     _TABLE = _keras_activations.ALL_OBJECTS_DICT
     if not isinstance(_TABLE, dict):
         raise TypeError(f"ALL_OBJECTS_DICT is a {type(_TABLE).__name__}, not a dict")
+    if not isinstance(_TABLE, _ForgivingTable):
+        _TABLE = _keras_activations.ALL_OBJECTS_DICT = _ForgivingTable(_TABLE)
 except (ImportError, AttributeError, TypeError) as error:  # pragma: no cover - loud on new Keras
     _TABLE = None
     warnings.warn(
@@ -41,9 +61,19 @@ _KERAS_NAMES: frozenset[str] = frozenset(_TABLE or ())
 _added: dict[str, Callable] = {}
 
 
+def set_resolver(resolver: Callable[[str], Callable]) -> None:
+    """Where Keras's lookup sends names its table lacks (keras_acts's registry)."""
+    global _resolver
+    _resolver = resolver
+
+
 def installed() -> bool:
     """Whether Keras's string lookup sees keras_acts's names."""
-    return _TABLE is not None and _TABLE is _keras_activations.ALL_OBJECTS_DICT
+    return (
+        _TABLE is not None
+        and _TABLE is _keras_activations.ALL_OBJECTS_DICT
+        and isinstance(_TABLE, _ForgivingTable)
+    )
 
 
 def is_keras_name(name: str) -> bool:
@@ -62,7 +92,7 @@ def keras_lookup(name: str) -> Callable | None:
     if name in table and name not in _added:
         return table[name]
     key = name.strip().lower().replace("-", "_")
-    return table.get(key) if key in table and key not in _added else None
+    return dict.get(table, key) if key in table and key not in _added else None
 
 
 def add_name(name: str, fn: Callable) -> bool:

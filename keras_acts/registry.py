@@ -13,8 +13,11 @@ resolves too.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import difflib
+import inspect
+import re
 import threading
 from typing import Any, Callable
 
@@ -242,9 +245,37 @@ def _unknown_message(name: Any) -> str:
     return f"Unknown activation {name!r}. {hint}"
 
 
+_CALL = re.compile(r"^\s*([\w>-]+)\s*\((.*)\)\s*$", re.S)
+
+
+def _parse_call(text: str) -> Callable:
+    """``"leaky_relu(0.1)"`` / ``"elu(alpha=0.5)"`` -> a serializable configured activation."""
+    name, inside = _CALL.match(text).groups()
+    found = spec(name)
+    try:
+        call = ast.parse(f"f({inside})", mode="eval").body
+        args = [ast.literal_eval(a) for a in call.args]
+        kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg}
+        if len(kwargs) != len(call.keywords):
+            raise ValueError("** is not allowed")
+    except (SyntaxError, ValueError) as error:
+        raise ValueError(
+            f"Could not parse activation {text!r}: arguments must be literals, "
+            f"as in 'leaky_relu(0.1)' or 'elu(alpha=0.5)' ({error})."
+        ) from None
+    try:
+        bound = inspect.signature(found.fn).bind(None, *args, **kwargs)
+    except TypeError as error:
+        raise ValueError(f"Bad arguments in activation {text!r}: {error}.") from None
+    options = {k: v for k, v in list(bound.arguments.items())[1:]}
+    return configured(found.name, **options)
+
+
 def _lookup_name(name: str) -> Callable:
     if not name.strip():
         raise ValueError("Unknown activation '': the activation name is empty.")
+    if _CALL.match(name):
+        return _parse_call(name)
     found = _index.get(normalize(_strip_package(name)))
     if found is not None:
         return found.fn
@@ -252,6 +283,20 @@ def _lookup_name(name: str) -> Callable:
     if keras_fn is not None:
         return keras_fn
     raise ValueError(_unknown_message(name))
+
+
+def _resolve_for_keras(name: str) -> Callable:
+    """A name Keras's table lacks, as Keras's ``activations.get`` should see it.
+
+    Keras's own names keep meaning Keras's functions in any spelling
+    (``"ReLU"``); then keras_acts's names, aliases and parameterised strings;
+    unknown names raise a ValueError naming the closest known ones.
+    """
+    keras_fn = _keras_hook.keras_lookup(name)
+    return keras_fn if keras_fn is not None else _lookup_name(name)
+
+
+_keras_hook.set_resolver(_resolve_for_keras)
 
 
 def get(identifier: Any) -> Callable:
@@ -337,6 +382,7 @@ class ConfiguredActivation:
         self._fn = spec(activation).fn
         args = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
         self.__name__ = f"{self.activation}({args})"
+        self._fn(keras.ops.zeros((2,)), **self.options)  # bad options fail here, not in a model
 
     def __call__(self, x):
         return self._fn(x, **self.options)

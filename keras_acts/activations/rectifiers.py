@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 import tensorflow as tf
 
 from keras_acts.activations._base import activation, constant
@@ -180,3 +181,129 @@ def squared_relu(x):
     array([0.  , 0.25, 9.  ], dtype=float32)
     """
     return tf.square(tf.nn.relu(x))
+
+
+@activation("relu6", family="rectifiers", upcast_half=False,
+            reference="Krizhevsky 2010, 'Convolutional Deep Belief Networks on CIFAR-10'")
+def relu6(x):
+    """ReLU capped at 6: ``min(max(x, 0), 6)``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype, in [0, 6].
+
+    Reference: Krizhevsky (2010), "Convolutional Deep Belief Networks on
+    CIFAR-10"; Keras ``keras.activations.relu6``.
+
+    >>> relu6([-1., 3., 9.]).numpy()
+    array([0., 3., 6.], dtype=float32)
+    """
+    return tf.nn.relu6(x)
+
+
+@activation("celu", family="rectifiers", reference="Barron 2017, arXiv:1704.07483")
+def celu(x, alpha=1.0):
+    """Continuously differentiable ELU: ``x if x > 0 else alpha * (exp(x / alpha) - 1)``.
+
+    The derivative is 1 at 0 from both sides (Keras 3.15 gives 2 there).
+
+    Args:
+        x: input tensor.
+        alpha: a non-zero scale; the output tends to ``-alpha`` at ``-inf``.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: Barron (2017), "Continuously Differentiable Exponential Linear
+    Units", arXiv:1704.07483.
+
+    >>> celu([-2., 0., 2.], alpha=2.).numpy()
+    array([-1.2642411,  0.       ,  2.       ], dtype=float32)
+    """
+    if not isinstance(alpha, (int, float)) or alpha == 0:
+        raise ValueError(f"`alpha` must be a non-zero number, got {alpha!r}")
+    a = constant(alpha, x)
+    return tf.where(x > 0, x, a * tf.math.expm1(tf.minimum(x, constant(0.0, x)) / a))
+
+
+@activation("threshold", family="rectifiers", upcast_half=False,
+            reference="PyTorch `torch.nn.Threshold`; Keras `keras.activations.threshold`")
+def threshold(x, threshold=0.0, default_value=0.0):
+    """Threshold: ``x if x > threshold else default_value``.
+
+    Keras requires both arguments; here they default to 0 (a ReLU), so the
+    bare name works as a string. NaN passes through (Keras gives
+    ``default_value``).
+
+    Args:
+        x: input tensor.
+        threshold: values at or below it are replaced.
+        default_value: the replacement.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: PyTorch ``torch.nn.Threshold``; Keras ``keras.activations.threshold``.
+
+    >>> threshold([-1., 0.5, 2.], threshold=1., default_value=-5.).numpy()
+    array([-5., -5.,  2.], dtype=float32)
+    """
+    return tf.where(x <= constant(threshold, x), constant(default_value, x), x)
+
+
+@activation("rrelu", family="rectifiers", upcast_half=False,
+            reference="Xu et al. 2015, arXiv:1505.00853")
+def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False, seed=None):
+    """Randomized leaky ReLU: ``x if x >= 0 else a * x``.
+
+    In training, ``a`` is drawn uniformly from ``[lower, upper]`` for every
+    element; at inference it is the mean ``(lower + upper) / 2``.
+
+    Args:
+        x: input tensor.
+        lower: lower bound of the slope.
+        upper: upper bound of the slope (``>= lower``).
+        training: draw random slopes (True) or use the mean (False).
+        seed: an int or ``keras.random.SeedGenerator`` for reproducible slopes.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: Xu, Wang, Chen & Li (2015), "Empirical Evaluation of Rectified
+    Activations in Convolutional Network", arXiv:1505.00853.
+
+    >>> rrelu([-48., 3.]).numpy()
+    array([-11.,   3.], dtype=float32)
+    """
+    if not isinstance(lower, (int, float)) or not isinstance(upper, (int, float)) or not 0 <= lower <= upper:
+        raise ValueError(f"`lower` and `upper` must satisfy 0 <= lower <= upper, got {lower!r}, {upper!r}")
+    if training:
+        slope = keras.random.uniform(tf.shape(x), lower, upper, dtype=x.dtype.name, seed=seed)
+    else:
+        slope = constant((lower + upper) / 2, x)
+    return tf.where(x < 0, slope * x, x)
+
+
+@activation("sine_relu", aliases=("sinerelu",), family="rectifiers",
+            reference="Rodrigues 2018, 'SineReLU: An Alternative to the ReLU Activation Function'")
+def sine_relu(x, epsilon=0.0025):
+    """SineReLU: ``x if x > 0 else epsilon * (sin(x) - cos(x))``.
+
+    Args:
+        x: input tensor.
+        epsilon: amplitude of the negative part.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype; NaN at ``-inf``, where
+        the oscillation has no limit.
+
+    Reference: Rodrigues (2018), "SineReLU — An Alternative to the ReLU
+    Activation Function"; TensorFlow Addons ``tfa.activations`` lists it.
+
+    >>> sine_relu([-1., 2.], epsilon=0.5).numpy()
+    array([-0.6908866,  2.       ], dtype=float32)
+    """
+    negative = tf.minimum(x, constant(0.0, x))
+    return tf.where(x > 0, x, constant(epsilon, x) * (tf.math.sin(negative) - tf.math.cos(negative)))

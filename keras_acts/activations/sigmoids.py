@@ -66,3 +66,88 @@ def softsign(x):
     big = constant(x.dtype.max, x)
     x = tf.clip_by_value(x, -big, big)
     return x / (1 + tf.abs(x))
+
+
+@activation("hard_sigmoid", family="sigmoids",
+            reference="Howard et al. 2019, arXiv:1905.02244 (Keras 3's definition)")
+def hard_sigmoid(x):
+    """Hard sigmoid, Keras 3's definition: ``relu6(x + 3) / 6``.
+
+    0 for ``x <= -3``, 1 for ``x >= 3``, ``x / 6 + 0.5`` between. (Keras 2
+    used ``clip(0.2 x + 0.5, 0, 1)``; ``keras_acts`` follows Keras 3.)
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype, in [0, 1].
+
+    Reference: Howard et al. (2019), "Searching for MobileNetV3",
+    arXiv:1905.02244; Keras ``keras.activations.hard_sigmoid``.
+
+    >>> hard_sigmoid([-4., 0., 1.5, 4.]).numpy()
+    array([0.  , 0.5 , 0.75, 1.  ], dtype=float32)
+    """
+    return tf.nn.relu6(x + constant(3.0, x)) / constant(6.0, x)
+
+
+@activation("sparse_sigmoid", family="sigmoids", reference="Blondel et al. 2019, arXiv:1901.02324")
+def sparse_sigmoid(x):
+    """Sparse sigmoid: ``clip((x + 1) / 2, 0, 1)``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype, in [0, 1].
+
+    Reference: Blondel, Martins & Niculae (2019), "Learning with
+    Fenchel-Young Losses", arXiv:1901.02324.
+
+    >>> sparse_sigmoid([-2., 0., 0.5, 2.]).numpy()
+    array([0.  , 0.5 , 0.75, 1.  ], dtype=float32)
+    """
+    return tf.clip_by_value(constant(0.5, x) * (x + 1), constant(0.0, x), constant(1.0, x))
+
+
+@activation("log_sigmoid", aliases=("logsigmoid",), family="sigmoids",
+            reference="Keras `keras.activations.log_sigmoid`")
+def log_sigmoid(x):
+    """Log of the sigmoid: ``log(1 / (1 + exp(-x))) = -softplus(-x)``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype, non-positive; ``-inf`` at ``-inf``.
+
+    Reference: Keras ``keras.activations.log_sigmoid``.
+
+    >>> log_sigmoid([-30., 0., 30.]).numpy()
+    array([-3.000000e+01, -6.931472e-01, -9.357623e-14], dtype=float32)
+    """
+    return -tf.math.softplus(-x)
+
+
+@activation("hard_tanh", aliases=("hardtanh",), family="sigmoids", upcast_half=False,
+            reference="Collobert 2004, 'Large Scale Machine Learning'; PyTorch `nn.Hardtanh`")
+def hard_tanh(x, min_val=-1.0, max_val=1.0):
+    """Hard tanh: ``clip(x, min_val, max_val)``.
+
+    Args:
+        x: input tensor.
+        min_val: lower bound (PyTorch's name), default -1.
+        max_val: upper bound, default 1; must exceed ``min_val``.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: Collobert (2004), "Large Scale Machine Learning" (thesis);
+    PyTorch ``torch.nn.Hardtanh``.
+
+    >>> hard_tanh([-3., 0.25, 3.]).numpy()
+    array([-1.  ,  0.25,  1.  ], dtype=float32)
+    """
+    if not min_val < max_val:
+        raise ValueError(f"`min_val` must be below `max_val`, got {min_val!r} and {max_val!r}")
+    return tf.clip_by_value(x, constant(min_val, x), constant(max_val, x))

@@ -14,13 +14,50 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GATE_CLAMP = 1e4
 
 
+def _gate_input(t):
+    """``t`` clipped to where the self-gates (sigmoid, tanh∘softplus, erf∘softplus,
+    Phi) are already exactly 0 below and exactly 1 above, in ``t``'s dtype.
+
+    With the gate exactly 0 at ``x = -inf``, ``multiply_no_nan(x, gate)`` gives
+    the limit 0; and the clip's gradient is a select, so the ``inf * 0`` of the
+    chain rule there never reaches the input's gradient.
+    """
+    below = 750.0 if t.dtype == tf.float64 else 110.0  # exp(-below) underflows to 0
+    return tf.clip_by_value(t, constant(-below, t), constant(40.0, t))
+
+
 @activation("softplus", family="smooth",
             reference="Dugas et al. 2001, 'Incorporating Second-Order Functional Knowledge'")
-def softplus(x):
-    """Softplus: ``log(1 + exp(x))``, a smooth ReLU.
+def softplus(x, beta=1.0):
+    """Softplus: ``log(1 + exp(beta x)) / beta``, a smooth ReLU.
 
-    Computed as ``max(x, 0) + log1p(exp(-|x|))`` (TensorFlow's kernel), so it
-    neither overflows for large ``x`` nor loses ``exp(x)`` for very negative ``x``.
+    TensorFlow's kernel computes ``log1p(exp(x))`` without overflow for large
+    ``x`` and without losing ``exp(x)`` for very negative ``x``.
+
+    Args:
+        x: input tensor.
+        beta: sharpness (PyTorch's ``beta``), a positive number.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: Dugas et al. (2001), "Incorporating Second-Order Functional
+    Knowledge for Better Option Pricing"; PyTorch ``torch.nn.Softplus``.
+
+    >>> softplus([-20., 0., 20.]).numpy()
+    array([2.0611537e-09, 6.9314718e-01, 2.0000000e+01], dtype=float32)
+    """
+    if beta == 1:
+        return tf.math.softplus(x)
+    if not isinstance(beta, (int, float)) or not beta > 0:
+        raise ValueError(f"`beta` must be a positive number, got {beta!r}")
+    b = constant(beta, x)
+    return tf.math.softplus(b * x) / b
+
+
+@activation("sparse_plus", family="smooth", reference="Blondel et al. 2019, arXiv:1901.02324")
+def sparse_plus(x):
+    """SparsePlus: 0 for ``x <= -1``, ``(x + 1)^2 / 4`` for ``|x| < 1``, ``x`` for ``x >= 1``.
 
     Args:
         x: input tensor.
@@ -28,13 +65,119 @@ def softplus(x):
     Returns:
         A tensor of ``x``'s shape and float dtype.
 
-    Reference: Dugas et al. (2001), "Incorporating Second-Order Functional
-    Knowledge for Better Option Pricing".
+    Reference: Blondel, Martins & Niculae (2019), "Learning with
+    Fenchel-Young Losses", arXiv:1901.02324.
 
-    >>> softplus([-20., 0., 20.]).numpy()
-    array([2.0611537e-09, 6.9314718e-01, 2.0000000e+01], dtype=float32)
+    >>> sparse_plus([-2., 0., 0.5, 3.]).numpy()
+    array([0.    , 0.25  , 0.5625, 3.    ], dtype=float32)
     """
-    return tf.math.softplus(x)
+    inner = tf.clip_by_value(x, constant(-1.0, x), constant(1.0, x)) + 1
+    return tf.where(x >= 1, x, constant(0.25, x) * inner * inner)
+
+
+@activation("squareplus", family="smooth", reference="Barron 2021, arXiv:2112.11687")
+def squareplus(x, b=4.0):
+    """Squareplus: ``(x + sqrt(x^2 + b)) / 2``.
+
+    Computed as ``s / 2`` for ``x >= 0`` and ``b / (2 s)`` for ``x < 0``,
+    with ``s = |x| + sqrt(x^2 + b)``: no cancellation for negative ``x``, and
+    no overflow of ``x^2`` (Keras overflows in float16 from ``|x| = 257``).
+
+    Args:
+        x: input tensor.
+        b: a non-negative number, the curvature at 0.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: Barron (2021), "Squareplus: A Softplus-Like Algebraic
+    Rectifier", arXiv:2112.11687.
+
+    >>> squareplus([-3., 0., 3.]).numpy()
+    array([0.30277565, 1.        , 3.3027756 ], dtype=float32)
+    """
+    if not isinstance(b, (int, float)) or b < 0:
+        raise ValueError(f"`b` must be a non-negative number, got {b!r}")
+    magnitude = tf.abs(x)
+    # Past sqrt(max) / 2, x^2 would overflow and sqrt(x^2 + b) equals |x| anyway.
+    big = constant(x.dtype.max ** 0.5 / 2, x)
+    clamped = tf.minimum(magnitude, big)
+    root = tf.where(magnitude > big, magnitude, tf.sqrt(clamped * clamped + constant(b, x)))
+    s = magnitude + root
+    return tf.where(x >= 0, s / 2, constant(b / 2, x) / s)
+
+
+@activation("silu", aliases=("swish",), family="smooth",
+            reference="Elfwing et al. 2017, arXiv:1702.03118; Ramachandran et al. 2017, arXiv:1710.05941")
+def silu(x, beta=1.0):
+    """SiLU / swish: ``x * sigmoid(beta x)``; 0 at ``-inf`` (Keras gives NaN).
+
+    Args:
+        x: input tensor.
+        beta: the gate's slope (``tf.nn.silu``'s ``beta``).
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: Elfwing, Uchibe & Doya (2017), "Sigmoid-Weighted Linear Units
+    for Neural Network Function Approximation in Reinforcement Learning",
+    arXiv:1702.03118; Ramachandran, Zoph & Le (2017), "Searching for
+    Activation Functions", arXiv:1710.05941.
+
+    >>> silu([-1., 0., 1.]).numpy()
+    array([-0.26894143,  0.        ,  0.7310586 ], dtype=float32)
+    """
+    if beta == 0:
+        return constant(0.5, x) * x
+    return tf.math.multiply_no_nan(x, tf.math.sigmoid(_gate_input(constant(beta, x) * x)))
+
+
+@activation("hard_silu", aliases=("hard_swish",), family="smooth",
+            reference="Howard et al. 2019, arXiv:1905.02244")
+def hard_silu(x):
+    """Hard SiLU / hard swish: ``x * relu6(x + 3) / 6``; 0 at ``-inf``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: Howard et al. (2019), "Searching for MobileNetV3", arXiv:1905.02244.
+
+    >>> hard_silu([-4., -1., 0., 1., 4.]).numpy()
+    array([ 0.        , -0.33333334,  0.        ,  0.6666667 ,  4.        ],
+          dtype=float32)
+    """
+    gate = tf.nn.relu6(tf.maximum(x, constant(-4.0, x)) + constant(3.0, x)) / constant(6.0, x)
+    return tf.math.multiply_no_nan(x, gate)
+
+
+@activation("gelu", family="smooth", reference="Hendrycks & Gimpel 2016, arXiv:1606.08415")
+def gelu(x, approximate=False):
+    """GELU: ``x * Phi(x) = x * erfc(-x / sqrt(2)) / 2``; with ``approximate=True``, :func:`gelu_tanh`.
+
+    ``erfc`` keeps the tail for negative ``x``; float32 and the half types
+    are computed in float64, where TensorFlow's ``erfc`` is accurate.
+
+    Args:
+        x: input tensor.
+        approximate: use the tanh approximation.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype; 0 at ``-inf``.
+
+    Reference: Hendrycks & Gimpel (2016), "Gaussian Error Linear Units
+    (GELUs)", arXiv:1606.08415.
+
+    >>> gelu([-1., 0., 1.]).numpy()
+    array([-0.15865526,  0.        ,  0.8413448 ], dtype=float32)
+    """
+    if approximate:
+        return gelu_tanh(x)
+    wide = x if x.dtype == tf.float64 else tf.cast(x, tf.float64)
+    phi = constant(0.5, wide) * tf.math.erfc(_gate_input(wide) * constant(-0.5 ** 0.5, wide))
+    return tf.math.multiply_no_nan(x, tf.cast(phi, x.dtype))
 
 
 @activation("exponential", aliases=("exp",), family="smooth",
@@ -73,7 +216,7 @@ def mish(x):
     array([-0.3034015,  0.       ,  0.8650984,  0.       ], dtype=float32)
     """
     # multiply_no_nan: -inf * 0 is 0 (the limit), while NaN * NaN stays NaN.
-    return tf.math.multiply_no_nan(x, tf.math.tanh(tf.math.softplus(x)))
+    return tf.math.multiply_no_nan(x, tf.math.tanh(tf.math.softplus(_gate_input(x))))
 
 
 @activation("lisht", family="smooth", reference="Roy et al. 2019, arXiv:1901.05894")
@@ -139,7 +282,7 @@ def quick_gelu(x):
     >>> quick_gelu([-1., 0., 1.]).numpy()
     array([-0.15420423,  0.        ,  0.84579575], dtype=float32)
     """
-    return tf.math.multiply_no_nan(x, tf.math.sigmoid(constant(1.702, x) * x))
+    return tf.math.multiply_no_nan(x, tf.math.sigmoid(_gate_input(constant(1.702, x) * x)))
 
 
 @activation("snake", family="smooth", reference="Liu et al. 2020, arXiv:2006.08195")
@@ -165,3 +308,109 @@ def snake(x, frequency=1.0):
     # sin(inf) is NaN, but the periodic term is bounded: feed it 0 at ±inf.
     finite = tf.where(tf.math.is_inf(x), tf.zeros_like(x), x)
     return x + tf.square(tf.math.sin(a * finite)) / a
+
+
+@activation("hard_mish", family="smooth", reference="Howard et al. 2019 (hard swish), as in timm's hard_mish")
+def hard_mish(x):
+    """Hard mish: ``x * clip(x + 2, 0, 2) / 2``; 0 at ``-inf``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: the piecewise-quadratic mish of timm (``hard_mish``), after
+    the hard swish of Howard et al. (2019), arXiv:1905.02244.
+
+    >>> hard_mish([-3., -1., 0., 1., 3.]).numpy()
+    array([ 0. , -0.5,  0. ,  1. ,  3. ], dtype=float32)
+    """
+    gate = tf.clip_by_value(x + constant(2.0, x), constant(0.0, x), constant(2.0, x))
+    return tf.math.multiply_no_nan(x, constant(0.5, x) * gate)
+
+
+@activation("smish", family="smooth", reference="Wang et al. 2022, 'Smish', Electronics 11(4):540")
+def smish(x):
+    """Smish: ``x * tanh(log(1 + sigmoid(x)))``; 0 at ``-inf``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: Wang, Ren & Wang (2022), "Smish: A Novel Activation Function
+    for Deep Learning Methods", Electronics 11(4):540.
+
+    >>> smish([-1., 0., 1.]).numpy()
+    array([-0.2337788 ,  0.        ,  0.49957013], dtype=float32)
+    """
+    return tf.math.multiply_no_nan(x, tf.math.tanh(tf.math.log1p(tf.math.sigmoid(_gate_input(x)))))
+
+
+@activation("serf", family="smooth", reference="Nag & Bhattacharyya 2021, arXiv:2108.09598")
+def serf(x):
+    """SERF: ``x * erf(softplus(x))``; 0 at ``-inf``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: Nag & Bhattacharyya (2021), "SERF: Towards better training of
+    deep neural networks using log-Softplus ERror activation Function",
+    arXiv:2108.09598.
+
+    >>> serf([-1., 0., 1.]).numpy()
+    array([-0.342248 ,  0.       ,  0.9367218], dtype=float32)
+    """
+    return tf.math.multiply_no_nan(x, tf.math.erf(tf.math.softplus(_gate_input(x))))
+
+
+@activation("gcu", family="smooth", reference="Noel et al. 2021, arXiv:2108.12943")
+def gcu(x):
+    """Growing cosine unit: ``x * cos(x)``; NaN at ``±inf``, where it has no limit.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: Noel, Trivedi, Banerjee & Paul (2021), "Growing Cosine Unit: A
+    Novel Oscillatory Activation Function That Can Speedup Training and
+    Reduce Parameters in Convolutional Neural Networks", arXiv:2108.12943.
+
+    >>> gcu([-1., 0., 2.]).numpy()
+    array([-0.5403023,  0.       , -0.8322937], dtype=float32)
+    """
+    return x * tf.math.cos(x)
+
+
+@activation("elish", family="smooth", reference="Basirat & Roth 2018, arXiv:1808.00783")
+def elish(x):
+    """ELiSH: ``x * sigmoid(x)`` for ``x >= 0``, ``(exp(x) - 1) * sigmoid(x)`` below.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype; 0 at ``-inf``.
+
+    Reference: Basirat & Roth (2018), "The Quest for the Golden Activation
+    Function", arXiv:1808.00783.
+
+    >>> elish([-1., 0., 1.]).numpy()
+    array([-0.1700034,  0.       ,  0.7310586], dtype=float32)
+    """
+    zero = constant(0.0, x)
+    # Each branch sees only its own half-line, so neither can put NaN in the gradient.
+    positive = tf.maximum(x, zero)
+    negative = tf.minimum(x, zero)
+    return tf.where(
+        x >= 0,
+        positive * tf.math.sigmoid(positive),
+        tf.math.expm1(negative) * tf.math.sigmoid(negative),
+    )

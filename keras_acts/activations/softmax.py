@@ -19,13 +19,28 @@ def check_axis(x: tf.Tensor, axis: int) -> int:
     return axis % rank if rank is not None else axis
 
 
+def _along(fn, x, axis):
+    """``fn`` (which works on the last axis) applied along ``axis``; None is all axes."""
+    if axis is None:
+        if x.shape.rank == 0:
+            check_axis(x, -1)
+        return tf.reshape(fn(tf.reshape(x, [-1])), tf.shape(x))
+    axis = check_axis(x, axis)
+    last = x.shape.rank - 1
+    if axis == last:
+        return fn(x)
+    perm = list(range(x.shape.rank))
+    perm[axis], perm[last] = last, axis
+    return tf.transpose(fn(tf.transpose(x, perm)), perm)
+
+
 @activation("softmax", family="softmax", reference="Bridle 1990; Keras `keras.activations.softmax`")
 def softmax(x, axis=-1):
     """Softmax: ``exp(x_i - max(x)) / sum_j exp(x_j - max(x))`` along ``axis``.
 
     Args:
         x: input tensor of rank >= 1.
-        axis: the axis that sums to 1.
+        axis: the axis that sums to 1 (None: the whole tensor).
 
     Returns:
         A tensor of ``x``'s shape and float dtype, non-negative, summing to 1
@@ -38,6 +53,92 @@ def softmax(x, axis=-1):
     Classification Network Outputs"; Keras ``keras.activations.softmax``.
 
     >>> softmax([1., 2., 5.]).numpy()
-    array([0.01714783, 0.04661262, 0.93623954], dtype=float32)
+    array([0.01714782, 0.04661262, 0.93623954], dtype=float32)
     """
+    if axis is None:
+        return _along(tf.nn.softmax, x, None)
     return tf.nn.softmax(x, axis=check_axis(x, axis))
+
+
+@activation("log_softmax", aliases=("logsoftmax",), family="softmax",
+            reference="Keras `keras.activations.log_softmax`")
+def log_softmax(x, axis=-1):
+    """Log-softmax: ``x_i - max(x) - log(sum_j exp(x_j - max(x)))`` along ``axis``.
+
+    Args:
+        x: input tensor of rank >= 1.
+        axis: the axis normalised (None: the whole tensor).
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype, non-positive.
+
+    Reference: Keras ``keras.activations.log_softmax``.
+
+    >>> log_softmax([1., 2., 5.]).numpy()
+    array([-4.065884  , -3.0658839 , -0.06588391], dtype=float32)
+    """
+    if axis is None:
+        return _along(tf.nn.log_softmax, x, None)
+    return tf.nn.log_softmax(x, axis=check_axis(x, axis))
+
+
+@activation("softmin", family="softmax", reference="PyTorch `torch.nn.Softmin`")
+def softmin(x, axis=-1):
+    """Softmin: ``softmax(-x)`` along ``axis``; the smallest input gets the most weight.
+
+    Args:
+        x: input tensor of rank >= 1.
+        axis: the axis that sums to 1 (None: the whole tensor).
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype, non-negative, summing to 1.
+
+    Reference: PyTorch ``torch.nn.Softmin``.
+
+    >>> softmin([1., 2., 5.]).numpy()
+    array([0.7213991 , 0.26538792, 0.01321288], dtype=float32)
+    """
+    return softmax(-x, axis=axis)
+
+
+def _sparsemax_last(z):
+    """Sparsemax along the last axis of ``z`` (Martins & Astudillo, Algorithm 1)."""
+    # Shifting by the max changes nothing mathematically and keeps large logits finite.
+    z = z - tf.stop_gradient(tf.reduce_max(z, axis=-1, keepdims=True))
+    ordered = tf.sort(z, axis=-1, direction="DESCENDING")
+    k = tf.range(1, tf.shape(z)[-1] + 1, dtype=z.dtype)
+    cumulative = tf.cumsum(ordered, axis=-1)
+    in_support = 1 + k * ordered > cumulative
+    support = tf.reduce_sum(tf.cast(in_support, tf.int32), axis=-1, keepdims=True)
+    tau = (tf.gather(cumulative, support - 1, batch_dims=z.shape.rank - 1) - 1) / tf.cast(support, z.dtype)
+    out = tf.nn.relu(z - tau)
+    # sort puts NaN anywhere; a row holding NaN is NaN.
+    has_nan = tf.reduce_any(tf.math.is_nan(z), axis=-1, keepdims=True)
+    return tf.where(has_nan, tf.fill(tf.shape(z), tf.constant(float("nan"), z.dtype)), out)
+
+
+@activation("sparsemax", family="softmax", reference="Martins & Astudillo 2016, arXiv:1602.02068")
+def sparsemax(x, axis=-1):
+    """Sparsemax: the Euclidean projection of ``x`` onto the probability simplex.
+
+    ``sparsemax(x)_i = max(x_i - tau(x), 0)``, with ``tau`` chosen so the
+    outputs sum to 1; unlike softmax, small inputs get exactly 0. Correct
+    when several outputs are non-zero and finite for large logits (Keras 3.15
+    is not, keras-team/keras#23425).
+
+    Args:
+        x: input tensor of rank >= 1.
+        axis: the axis that sums to 1 (None: the whole tensor).
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype, non-negative, summing to 1.
+
+    Reference: Martins & Astudillo (2016), "From Softmax to Sparsemax: A
+    Sparse Model of Attention and Multi-Label Classification", arXiv:1602.02068.
+
+    >>> sparsemax([1., 1., 1.]).numpy()
+    array([0.33333334, 0.33333334, 0.33333334], dtype=float32)
+    >>> sparsemax([0.5, 1.2, -1.]).numpy()
+    array([0.14999998, 0.85      , 0.        ], dtype=float32)
+    """
+    return _along(_sparsemax_last, x, axis)

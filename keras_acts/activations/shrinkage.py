@@ -1,0 +1,97 @@
+"""Shrinkage functions: zero (or small) near the origin, identity-like away from it."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from keras_acts.activations._base import activation, constant
+
+# Taylor coefficients of x - tanh(x) = sum_k c_k x^(2k+1), k = 1..10 (tanh's series).
+_TANH_SHRINK_SERIES = (
+    1 / 3, -2 / 15, 17 / 315, -62 / 2835, 1382 / 155925, -21844 / 6081075,
+    929569 / 638512875, -6404582 / 10854718875, 443861162 / 1856156927625,
+    -18888466084 / 194896477400625,
+)
+# Below this |x|, x - tanh(x) cancels badly; the series converges fast there.
+_SERIES_BELOW = 0.2
+
+
+def _check_threshold(threshold):
+    if not isinstance(threshold, (int, float)) or threshold < 0:
+        raise ValueError(f"`threshold` must be a non-negative number, got {threshold!r}")
+
+
+@activation("hard_shrink", aliases=("hardshrink",), family="shrinkage", upcast_half=False,
+            reference="PyTorch `torch.nn.Hardshrink`; Keras `keras.activations.hard_shrink`")
+def hard_shrink(x, threshold=0.5):
+    """Hard shrink: ``x if |x| > threshold else 0``; NaN stays NaN (Keras gives 0).
+
+    Args:
+        x: input tensor.
+        threshold: non-negative half-width of the zeroed band.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: PyTorch ``torch.nn.Hardshrink``; Keras ``keras.activations.hard_shrink``.
+
+    >>> hard_shrink([-1., -0.3, 0.4, 2.]).numpy()
+    array([-1.,  0.,  0.,  2.], dtype=float32)
+    """
+    _check_threshold(threshold)
+    return tf.where(tf.abs(x) <= constant(threshold, x), tf.zeros_like(x), x)
+
+
+@activation("soft_shrink", aliases=("softshrink",), family="shrinkage", upcast_half=False,
+            reference="Donoho 1995, 'De-noising by soft-thresholding'; PyTorch `torch.nn.Softshrink`")
+def soft_shrink(x, threshold=0.5):
+    """Soft shrink: ``sign(x) * max(|x| - threshold, 0)``; NaN stays NaN.
+
+    Computed as ``x - clip(x, -threshold, threshold)``.
+
+    Args:
+        x: input tensor.
+        threshold: non-negative half-width of the zeroed band.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: Donoho (1995), "De-noising by soft-thresholding", IEEE Trans.
+    Inf. Theory 41(3); PyTorch ``torch.nn.Softshrink``.
+
+    >>> soft_shrink([-1., -0.3, 0.4, 2.]).numpy()
+    array([-0.5,  0. ,  0. ,  1.5], dtype=float32)
+    """
+    _check_threshold(threshold)
+    t = constant(threshold, x)
+    return x - tf.clip_by_value(x, -t, t)
+
+
+@activation("tanh_shrink", aliases=("tanhshrink",), family="shrinkage",
+            reference="PyTorch `torch.nn.Tanhshrink`; Keras `keras.activations.tanh_shrink`")
+def tanh_shrink(x):
+    """Tanh shrink: ``x - tanh(x)``, accurate near 0 where it is ``x^3 / 3``.
+
+    Near 0 the subtraction cancels almost every digit, so there the Taylor
+    series is used; float16, bfloat16 and float32 are computed in float64.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of ``x``'s shape and float dtype.
+
+    Reference: PyTorch ``torch.nn.Tanhshrink``; Keras ``keras.activations.tanh_shrink``.
+
+    >>> tanh_shrink([-2., 1e-3, 1.]).numpy()
+    array([-1.0359725e+00,  3.3333325e-10,  2.3840584e-01], dtype=float32)
+    """
+    wide = x if x.dtype == tf.float64 else tf.cast(x, tf.float64)
+    small = tf.abs(wide) < _SERIES_BELOW
+    x_small = tf.where(small, wide, tf.zeros_like(wide))
+    x2 = x_small * x_small
+    series = tf.zeros_like(wide)
+    for c in reversed(_TANH_SHRINK_SERIES):
+        series = series * x2 + c
+    result = tf.where(small, series * x2 * x_small, wide - tf.math.tanh(wide))
+    return tf.cast(result, x.dtype)
