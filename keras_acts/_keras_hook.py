@@ -21,6 +21,7 @@ module.
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from typing import Callable
 
@@ -35,7 +36,15 @@ class _ForgivingTable(dict):
     def get(self, key, default=None):
         if key in self or not isinstance(key, str) or _resolver is None:
             return super().get(key, default)
-        return _resolver(key)
+        try:
+            return _resolver(key)
+        except ValueError:
+            # Keras asks with default None and then raises an error that names no
+            # alternatives: raise keras_acts's, which names the closest known names.
+            # Callers giving their own default get ordinary dict behaviour.
+            if default is None:
+                raise
+            return default
 
 
 try:  # the only import of keras.src in keras_acts
@@ -77,8 +86,18 @@ def installed() -> bool:
 
 
 def is_keras_name(name: str) -> bool:
-    """Whether ``name`` is one of Keras's own activation names."""
-    return name in _KERAS_NAMES or (name in (_TABLE or {}) and name not in _added)
+    """Whether ``name`` resolves to one of Keras's own functions in Keras's lookup."""
+    return (name in _KERAS_NAMES or name in (_TABLE or {})) and name not in _added
+
+
+def _unusable_as_a_string(fn: Callable) -> bool:
+    """Keras functions that need more than ``x`` (``threshold``) fail as ``activation="name"``."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return False
+    return any(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+               for p in parameters)
 
 
 def keras_names() -> list[str]:
@@ -98,9 +117,15 @@ def keras_lookup(name: str) -> Callable | None:
 def add_name(name: str, fn: Callable) -> bool:
     """Make ``name`` resolve to ``fn`` in Keras's lookup, unless Keras has it.
 
+    The one exception: a Keras function that cannot work as a bare string
+    (it requires more arguments than ``x``) is completed by keras_acts's
+    function of the same name, whose extra arguments have defaults.
+
     Returns whether the name was added.
     """
-    if _TABLE is None or is_keras_name(name):
+    if _TABLE is None:
+        return False
+    if is_keras_name(name) and not _unusable_as_a_string(dict.get(_TABLE, name)):
         return False
     _TABLE[name] = fn
     _added[name] = fn

@@ -54,3 +54,12 @@ def test_keras_deserialize_accepts_keras_acts_names():
 def test_unknown_names_still_fail_in_keras():
     with pytest.raises(ValueError):
         keras.layers.Dense(2, activation="definitely_not_an_activation")
+
+
+def test_threshold_is_completed_as_a_bare_string():
+    # Keras's threshold(x, threshold, default_value) cannot work as activation="threshold".
+    import numpy as np
+
+    layer = keras.layers.Activation("threshold")
+    np.testing.assert_array_equal(layer(np.array([[-1.0, 0.0, 2.0]])).numpy(), [[0.0, 0.0, 2.0]])
+    assert layer.activation is keras_acts.activations.threshold

@@ -72,12 +72,67 @@ def test_every_layer_accepts_keras_acts_names(make, name):
         assert cell.recurrent_activation is fn
 
 
-@pytest.mark.parametrize("name", OURS)
-def test_every_keras_acts_name_works_in_dense_and_activation(name):
+@pytest.mark.parametrize("name", keras_acts.list_activations())
+def test_every_name_works_as_a_bare_string_in_dense_activation_and_get(name):
     x = tf.constant(np.linspace(-3, 3, 12, dtype="float32").reshape(3, 4))
-    out = keras.layers.Activation(name)(x)
-    np.testing.assert_array_equal(out.numpy(), keras_acts.get(name)(x).numpy())
-    assert keras.layers.Dense(2, activation=name).activation is keras_acts.get(name)
+    expected = keras.activations.get(name)(x)  # Keras's function for Keras's names
+    np.testing.assert_array_equal(keras.layers.Activation(name)(x).numpy(), expected.numpy())
+    assert keras.layers.Dense(2, activation=name).activation is keras.activations.get(name)
+    ours = keras_acts.layers.Activation(name)(x)
+    np.testing.assert_array_equal(ours.numpy(), keras_acts.get(name)(x).numpy())
+    if name in OURS:
+        assert keras.activations.get(name) is keras_acts.get(name)
+
+
+@pytest.mark.parametrize(
+    "text, reference",
+    [
+        ("leaky_relu(0.1)", lambda x: np.where(x > 0, x, 0.1 * x)),
+        ("leaky_relu(negative_slope=0.1)", lambda x: np.where(x > 0, x, 0.1 * x)),
+        ("elu(alpha=0.5)", lambda x: np.where(x > 0, x, 0.5 * np.expm1(x))),
+        ("gelu(approximate=True)",
+         lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))),
+        ("Snake(frequency=2)", lambda x: x + np.sin(2 * x) ** 2 / 2),
+        ("relu(max_value=1.0, threshold=0.5)", lambda x: np.where(x > 0.5, np.minimum(x, 1.0), 0)),
+    ],
+)
+def test_parameterised_strings_in_keras_layers(text, reference):
+    x = np.linspace(-3, 3, 13).reshape(1, 13)
+    layer = keras.layers.Activation(text, dtype="float64")
+    np.testing.assert_allclose(layer(x).numpy(), reference(x), rtol=1e-12, atol=1e-15)
+    dense = keras.layers.Dense(3, activation=text)
+    config = keras.activations.serialize(dense.activation)
+    assert keras.activations.deserialize(config) == dense.activation
+    assert keras_acts.get(text) == dense.activation
+
+
+@pytest.mark.parametrize("text, message", [
+    ("elu(alpha=)", "Could not parse"),
+    ("elu(beta=2)", "beta"),
+    ("elu(alpha=x)", "literals"),
+    ("snake(frequency=-1)", "frequency"),
+    ("lsiht(2)", "lisht"),
+])
+def test_bad_parameterised_strings_fail_at_construction(text, message):
+    with pytest.raises(ValueError, match=message):
+        keras.layers.Dense(2, activation=text)
+
+
+@pytest.mark.parametrize("spelling", ["Leaky-ReLU", "LISHT", "gelu-approximate", "Hard_Swish"])
+def test_forgiving_spellings_in_keras_layers(spelling):
+    assert callable(keras.layers.Dense(2, activation=spelling).activation)
+
+
+def test_keras_names_keep_kerass_function_in_any_spelling():
+    assert keras.layers.Dense(2, activation="ReLU").activation is keras.activations.relu
+    assert keras.layers.Dense(2, activation="Mish").activation is keras.activations.mish
+
+
+def test_typo_in_a_keras_layer_names_the_closest_names():
+    with pytest.raises(ValueError, match="Closest known names: 'lisht'"):
+        keras.layers.Dense(2, activation="lsiht")
+    with pytest.raises(ValueError, match="mish"):
+        keras.layers.LSTM(2, recurrent_activation="mihs")
 
 
 def test_the_issue_model_builds_and_runs():

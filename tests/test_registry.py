@@ -38,12 +38,19 @@ def test_keras_acts_names_come_before_keras_names():
     assert keras.activations.get("relu") is not relu
 
 
-def test_falls_back_to_keras_names():
-    # hard_silu is a Keras 3 name keras_acts does not (yet) define itself.
-    if "hard_silu" in keras_acts.list_activations():
-        pytest.skip("keras_acts defines hard_silu itself")
-    assert keras_acts.get("hard_silu") is keras.activations.hard_silu
-    assert keras_acts.get("Hard-SiLU") is keras.activations.hard_silu
+def test_falls_back_to_keras_names(monkeypatch):
+    # Simulate a name a later Keras adds that keras_acts does not define.
+    import keras.src.activations as keras_table_module
+
+    def future_activation(x):
+        return x
+
+    monkeypatch.setitem(keras_table_module.ALL_OBJECTS_DICT, "future_act", future_activation)
+    assert keras_acts.get("future_act") is future_activation
+    assert keras_acts.get("Future-Act") is future_activation
+    assert keras.activations.get("Future-Act") is future_activation
+    with pytest.raises(ValueError, match="Keras"):
+        keras_acts.register_activation(lambda x: x, "future_act")
 
 
 def test_packaged_name_resolves():

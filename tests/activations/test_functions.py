@@ -8,7 +8,8 @@ import tensorflow as tf
 import keras_acts
 from keras_acts import activations as A
 
-ELEMENTWISE = [n for n in keras_acts.list_activations() if n != "softmax"]
+GATED = {"glu", "swiglu", "geglu", "reglu"}  # they halve the split axis
+AXIS_WISE = {"softmax", "log_softmax", "softmin", "sparsemax"} | GATED
 
 
 # TF 2's documented examples (tf.keras.activations docstrings, TF 2.x).
@@ -115,18 +116,18 @@ def test_seed_network_from_tf_constant_features():
 @pytest.mark.parametrize("name", keras_acts.list_activations())
 def test_inputs_of_every_kind(name):
     fn = keras_acts.get(name)
-    values = [[-1.5, 0.25, 2.0]]
+    values = [[-1.5, 0.25, 2.0, -0.5]]
     reference = fn(tf.constant(values, tf.float32)).numpy()
     for value in (values, np.array(values, np.float32), tf.Variable(values)):
         out = fn(value)
         assert isinstance(out, tf.Tensor) and out.dtype == tf.float32
         np.testing.assert_array_equal(out.numpy(), reference)
-    if name != "softmax":
+    if name not in AXIS_WISE:
         scalar = fn(0.5)
         assert scalar.shape == () and scalar.dtype == tf.float32
-    integers = fn(tf.constant([[-1, 0, 2]]))
+    integers = fn(tf.constant([[-1, 0, 2, 3]]))
     assert integers.dtype == tf.float32
-    np.testing.assert_array_equal(integers.numpy(), fn([[-1.0, 0.0, 2.0]]).numpy())
+    np.testing.assert_array_equal(integers.numpy(), fn([[-1.0, 0.0, 2.0, 3.0]]).numpy())
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
@@ -134,7 +135,8 @@ def test_inputs_of_every_kind(name):
 def test_dtype_and_shape_preserved(name, dtype):
     x = tf.cast(tf.reshape(tf.linspace(-3.0, 3.0, 24), (2, 3, 4)), dtype)
     out = keras_acts.get(name)(x)
-    assert out.dtype == x.dtype and out.shape == x.shape
+    assert out.dtype == x.dtype
+    assert out.shape == ((2, 3, 2) if name in GATED else x.shape)
     assert np.all(np.isfinite(tf.cast(out, tf.float64).numpy())), name
 
 

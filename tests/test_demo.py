@@ -1,0 +1,62 @@
+"""The credit-default demo: trains once per test session and checks its metrics."""
+
+import pytest
+
+from keras_acts import demo
+
+MAJORITY_4CLASS = 14_737 / 30_000  # share of "revolving credit", the most common class
+
+
+@pytest.fixture(scope="module")
+def metrics():
+    return demo.run(verbose=0)
+
+
+def test_binary_auc(metrics):
+    assert metrics["binary_auc"] >= 0.75
+
+
+def test_binary_accuracy_beats_majority_class(metrics):
+    assert metrics["binary_accuracy"] > metrics["binary_majority_accuracy"]
+
+
+def test_multiclass_accuracy_beats_majority_class(metrics):
+    assert metrics["multiclass_accuracy"] > MAJORITY_4CLASS
+    assert metrics["multiclass_majority_accuracy"] == pytest.approx(MAJORITY_4CLASS, abs=2e-3)
+
+
+def test_metric_keys_and_summary(metrics):
+    assert {"binary_accuracy", "binary_auc", "multiclass_accuracy"} <= set(metrics)
+    summary = demo.format_summary(metrics, demo.DEFAULT_ACTIVATION)
+    assert "AUC" in summary and repr(demo.DEFAULT_ACTIVATION) in summary
+
+
+def test_default_activation_is_a_keras_acts_name():
+    import keras_acts
+
+    assert demo.DEFAULT_ACTIVATION in keras_acts.list_activations()
+
+
+def test_unknown_activation_fails_before_training():
+    with pytest.raises(ValueError, match="lisht"):
+        demo.run(epochs=1, activation="lsiht", verbose=0)
+
+
+def test_main_unknown_activation_one_line(capsys):
+    assert demo.main(["--activation", "lsiht"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'lisht'" in err
+
+
+def test_main_prints_summary(monkeypatch, capsys):
+    seen = {}
+
+    def fake_run(**kwargs):
+        seen.update(kwargs)
+        return {"binary_accuracy": 0.8, "binary_auc": 0.77, "binary_majority_accuracy": 0.78,
+                "multiclass_accuracy": 0.8, "multiclass_majority_accuracy": 0.49, "seconds": 1.0}
+
+    monkeypatch.setattr(demo, "run", fake_run)
+    assert demo.main(["--epochs", "2", "--activation", "gelu_tanh", "--verbose", "0"]) == 0
+    assert seen == {"epochs": 2, "activation": "gelu_tanh", "verbose": 0, "seed": demo.DEFAULT_SEED}
+    assert "AUC 0.7700" in capsys.readouterr().out
