@@ -109,7 +109,8 @@ def _sparsemax_last(z):
     k = tf.range(1, tf.shape(z)[-1] + 1, dtype=z.dtype)
     cumulative = tf.cumsum(ordered, axis=-1)
     in_support = 1 + k * ordered > cumulative
-    support = tf.reduce_sum(tf.cast(in_support, tf.int32), axis=-1, keepdims=True)
+    # At least one element is always in the support; NaN rows could count none.
+    support = tf.maximum(tf.reduce_sum(tf.cast(in_support, tf.int32), axis=-1, keepdims=True), 1)
     tau = (tf.gather(cumulative, support - 1, batch_dims=z.shape.rank - 1) - 1) / tf.cast(support, z.dtype)
     out = tf.nn.relu(z - tau)
     # sort puts NaN anywhere; a row holding NaN is NaN.

@@ -1,22 +1,26 @@
-"""Stateless activation layers."""
+"""Stateless activation layers: Keras's own done right, and one for every function."""
 
 from __future__ import annotations
 
+import inspect
+
 import keras
+import tensorflow as tf
 
 from keras_acts import registry
 from keras_acts.activations import rectifiers
 
-PACKAGE = registry.PACKAGE
+register = keras.saving.register_keras_serializable(package=registry.PACKAGE)
 
 
-@keras.saving.register_keras_serializable(package=PACKAGE)
+@register
 class Activation(keras.layers.Layer):
     """Applies an activation function; any identifier ``keras_acts.get`` accepts.
 
     Args:
         activation: a name (keras_acts's or Keras's, forgiving about case and
-            ``-``/``_``), a config dict, a callable, or None for linear.
+            ``-``/``_``), a parameterised string (``"elu(alpha=0.5)"``), a
+            config dict, a callable, or None for linear.
         **kwargs: base layer arguments (``name``, ``dtype``, ...).
 
     >>> import numpy as np
@@ -32,15 +36,23 @@ class Activation(keras.layers.Layer):
     def call(self, inputs):
         return self.activation(inputs)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
     def get_config(self):
         return {**super().get_config(), "activation": registry.serialize(self.activation)}
 
 
-@keras.saving.register_keras_serializable(package=PACKAGE)
-class LeakyReLU(keras.layers.Layer):
+class _Elementwise(keras.layers.Layer):
+    """A stateless layer whose output has its input's shape."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+@register
+class LeakyReLU(_Elementwise):
     """Leaky ReLU layer: ``x if x > 0 else negative_slope * x``.
 
     Args:
@@ -55,7 +67,6 @@ class LeakyReLU(keras.layers.Layer):
 
     def __init__(self, negative_slope=None, *, alpha=None, **kwargs):
         super().__init__(**kwargs)
-        self.supports_masking = True
         self.negative_slope = rectifiers._slope(alpha, negative_slope, 0.3)
         if self.negative_slope < 0:
             raise ValueError(f"`negative_slope` must be >= 0, got {self.negative_slope!r}")
@@ -63,8 +74,270 @@ class LeakyReLU(keras.layers.Layer):
     def call(self, inputs):
         return rectifiers.leaky_relu(inputs, negative_slope=self.negative_slope)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
     def get_config(self):
         return {**super().get_config(), "negative_slope": self.negative_slope}
+
+
+@register
+class ReLU(_Elementwise):
+    """ReLU layer with Keras's options: ``max_value``, ``negative_slope``, ``threshold``.
+
+    ``f(x) = max_value`` for ``x >= max_value``, ``x`` for ``threshold < x <
+    max_value``, ``negative_slope * (x - threshold)`` otherwise.
+
+    >>> import numpy as np
+    >>> ReLU(max_value=6.0, negative_slope=0.1)(np.array([-10.0, 3.0, 9.0])).numpy()
+    array([-1.,  3.,  6.], dtype=float32)
+    """
+
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if max_value is not None and (not isinstance(max_value, (int, float)) or max_value < 0):
+            raise ValueError(f"`max_value` must be a number >= 0 or None, got {max_value!r}")
+        if not isinstance(negative_slope, (int, float)) or negative_slope < 0:
+            raise ValueError(f"`negative_slope` must be a number >= 0, got {negative_slope!r}")
+        if not isinstance(threshold, (int, float)):
+            raise ValueError(f"`threshold` must be a number, got {threshold!r}")
+        self.max_value = max_value
+        self.negative_slope = negative_slope
+        self.threshold = threshold
+
+    def call(self, inputs):
+        return rectifiers.relu(inputs, max_value=self.max_value, threshold=self.threshold,
+                               negative_slope=self.negative_slope)
+
+    def get_config(self):
+        return {**super().get_config(), "max_value": self.max_value,
+                "negative_slope": self.negative_slope, "threshold": self.threshold}
+
+
+@register
+class ELU(_Elementwise):
+    """ELU layer: ``x if x > 0 else alpha * (exp(x) - 1)``, with ``expm1``.
+
+    >>> import numpy as np
+    >>> ELU(alpha=0.5)(np.array([-1.0, 2.0])).numpy()
+    array([-0.31606027,  2.        ], dtype=float32)
+    """
+
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(alpha, (int, float)):
+            raise ValueError(f"`alpha` must be a number, got {alpha!r}")
+        self.alpha = alpha
+
+    def call(self, inputs):
+        return rectifiers.elu(inputs, alpha=self.alpha)
+
+    def get_config(self):
+        return {**super().get_config(), "alpha": self.alpha}
+
+
+@register
+class ThresholdedReLU(_Elementwise):
+    """Thresholded ReLU (Keras 2's layer): ``x if x > theta else 0``.
+
+    Reference: Konda, Memisevic & Krueger (2015), "Zero-bias autoencoders
+    and the benefits of co-adapting features", arXiv:1402.3337.
+
+    >>> import numpy as np
+    >>> ThresholdedReLU()(np.array([0.5, 1.0, 1.5])).numpy()
+    array([0. , 0. , 1.5], dtype=float32)
+    """
+
+    def __init__(self, theta=1.0, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(theta, (int, float)) or theta < 0:
+            raise ValueError(f"`theta` must be a number >= 0, got {theta!r}")
+        self.theta = theta
+
+    def call(self, inputs):
+        return rectifiers.threshold(inputs, threshold=self.theta, default_value=0.0)
+
+    def get_config(self):
+        return {**super().get_config(), "theta": self.theta}
+
+
+@register
+class Softmax(_Elementwise):
+    """Softmax layer with masks: masked positions give 0, a fully masked row gives zeros.
+
+    Args:
+        axis: the axis that sums to 1.
+
+    Call arguments:
+        inputs: logits.
+        mask: boolean (or 0/1) tensor broadcastable to ``inputs``; False
+            (0) positions are left out of the normalisation.
+
+    >>> import numpy as np
+    >>> Softmax()(np.array([[1.0, 2.0, 5.0]]), mask=np.array([[True, True, False]])).numpy()
+    array([[0.26894143, 0.7310586 , 0.        ]], dtype=float32)
+    """
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axis, int) or isinstance(axis, bool):
+            raise ValueError(f"`axis` must be an int, got {axis!r}")
+        self.axis = axis
+
+    def call(self, inputs, mask=None):
+        from keras_acts.activations.softmax import check_axis, softmax
+
+        if mask is None:
+            return softmax(inputs, axis=self.axis)
+        x = tf.convert_to_tensor(inputs)
+        axis = check_axis(x, self.axis)
+        keep = tf.broadcast_to(tf.cast(mask, tf.bool), tf.shape(x))
+        low = tf.constant(-float("inf"), x.dtype)
+        peak = tf.reduce_max(tf.where(keep, x, low), axis=axis, keepdims=True)
+        peak = tf.where(tf.math.is_finite(peak), peak, tf.zeros_like(peak))
+        # Masked positions never reach exp, so nothing overflows in either pass.
+        e = tf.where(keep, tf.exp(tf.where(keep, x, peak) - peak), tf.zeros_like(x))
+        total = tf.reduce_sum(e, axis=axis, keepdims=True)
+        return e / tf.where(total > 0, total, tf.ones_like(total))
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+@register
+class RReLU(_Elementwise):
+    """Randomized leaky ReLU layer: random slopes in training, their mean at inference.
+
+    Args:
+        lower, upper: bounds of the uniform slope (1/8 and 1/3).
+        seed: an int for reproducible slopes.
+
+    Reference: Xu, Wang, Chen & Li (2015), arXiv:1505.00853.
+
+    >>> import numpy as np
+    >>> RReLU()(np.array([-48.0, 3.0])).numpy()
+    array([-11.,   3.], dtype=float32)
+    """
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        rectifiers.rrelu(tf.zeros([1]), lower=lower, upper=upper)  # validates the bounds
+        self.lower, self.upper, self.seed = lower, upper, seed
+        self._seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        return rectifiers.rrelu(inputs, lower=self.lower, upper=self.upper,
+                                training=training, seed=self._seed_generator if training else None)
+
+    def get_config(self):
+        return {**super().get_config(), "lower": self.lower, "upper": self.upper, "seed": self.seed}
+
+
+@register
+class Maxout(keras.layers.Layer):
+    """Maxout: splits ``axis`` into ``num_units`` groups and keeps each group's maximum.
+
+    The size of ``axis`` must be a multiple of ``num_units``.
+
+    Reference: Goodfellow, Warde-Farley, Mirza, Courville & Bengio (2013),
+    "Maxout Networks", arXiv:1302.4389.
+
+    >>> import numpy as np
+    >>> Maxout(2)(np.array([[1.0, 5.0, -2.0, -3.0]])).numpy()
+    array([[ 5., -2.]], dtype=float32)
+    """
+
+    def __init__(self, num_units, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(num_units, int) or isinstance(num_units, bool) or num_units < 1:
+            raise ValueError(f"`num_units` must be a positive int, got {num_units!r}")
+        if not isinstance(axis, int) or isinstance(axis, bool):
+            raise ValueError(f"`axis` must be an int, got {axis!r}")
+        self.num_units, self.axis = num_units, axis
+
+    def _axis(self, shape):
+        rank = len(shape)
+        if not -rank < self.axis < rank or self.axis % rank == 0:
+            raise ValueError(f"`axis`={self.axis} is out of range (or the batch axis) for shape {tuple(shape)}")
+        axis = self.axis % rank
+        size = shape[axis]
+        if size is None or size % self.num_units:
+            raise ValueError(
+                f"Maxout needs the size of `axis` {axis} ({size}) to be a known multiple of "
+                f"`num_units`={self.num_units}."
+            )
+        return axis, size
+
+    def build(self, input_shape):
+        self._axis(input_shape)
+
+    def call(self, inputs):
+        x = tf.convert_to_tensor(inputs)
+        axis, size = self._axis(x.shape)
+        shape = tf.concat([tf.shape(x)[:axis], [self.num_units, size // self.num_units],
+                           tf.shape(x)[axis + 1:]], 0)
+        return tf.reduce_max(tf.reshape(x, shape), axis=axis + 1)
+
+    def compute_output_shape(self, input_shape):
+        axis, _ = self._axis(input_shape)
+        return tuple(input_shape[:axis]) + (self.num_units,) + tuple(input_shape[axis + 1:])
+
+    def get_config(self):
+        return {**super().get_config(), "num_units": self.num_units, "axis": self.axis}
+
+
+class FunctionLayer(keras.layers.Layer):
+    """A stateless layer applying one keras_acts function; its options are the layer's arguments.
+
+    Subclasses set ``function`` (a registry name). keras_acts derives one
+    for every function (``keras_acts.layers.Mish``, ``.GELU``, ``.SwiGLU`` ...).
+    """
+
+    function = ""
+
+    def __init__(self, **kwargs):
+        found = registry.spec(self.function)
+        names = list(inspect.signature(found.fn).parameters)[1:]
+        self.options = {name: kwargs.pop(name) for name in names if name in kwargs}
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self._fn = registry.configured(found.name, **self.options)
+
+    def call(self, inputs):
+        return self._fn(inputs)
+
+    def get_config(self):
+        return {**super().get_config(), **self.options}
+
+
+_SPELLINGS = {
+    "relu": "ReLU", "elu": "ELU", "selu": "SELU", "celu": "CELU", "gelu": "GELU", "glu": "GLU",
+    "silu": "SiLU", "lisht": "LiSHT", "gcu": "GCU", "serf": "SERF", "elish": "ELiSH",
+    "swiglu": "SwiGLU", "geglu": "GEGLU", "reglu": "ReGLU", "rrelu": "RReLU", "relu6": "ReLU6",
+    "relu2": "ReLU2",
+}
+
+
+def layer_name(function_name: str) -> str:
+    """The layer class name for a function name: ``"gelu_tanh"`` -> ``"GELUTanh"``.
+
+    >>> layer_name("hard_silu"), layer_name("squared_relu"), layer_name("mish")
+    ('HardSiLU', 'SquaredReLU', 'Mish')
+    """
+    return "".join(_SPELLINGS.get(part, part.capitalize()) for part in function_name.split("_"))
+
+
+def function_layers(existing) -> dict[str, type]:
+    """One :class:`FunctionLayer` subclass per keras_acts function whose name is free."""
+    made = {}
+    for found in registry.specs():
+        if found.family == "user":
+            continue
+        name = layer_name(found.name)
+        if name in existing:
+            continue
+        cls = type(name, (FunctionLayer,), {
+            "function": found.name,
+            "__doc__": f"Layer applying :func:`keras_acts.activations.{found.name}`; "
+                       f"its keyword options are this layer's arguments.\n\n{found.summary}",
+            "__module__": __name__,
+        })
+        made[name] = register(cls)
+    return made

@@ -1,0 +1,189 @@
+"""The base class for learnable activations, and the parameters they declare.
+
+A learnable activation declares its parameters and writes its formula; the
+base creates the weights (with ``shared_axes``, per-element or per-channel
+shapes, initializers, regularizers and constraints), applies the dtype policy
+(float32 variables under mixed precision; float16/bfloat16 computed in float32
+and rounded once), and provides ``get_config`` for saving::
+
+    @keras.saving.register_keras_serializable(package="my_package")
+    class ScaledTanh(ParametricActivation):
+        parameters = (Parameter("scale", 1.0), Parameter("slope", 1.0))
+
+        def formula(self, x, scale, slope):
+            return scale * tf.math.tanh(slope * x)
+
+``ScaledTanh(scale_initializer=2.0, shared_axes=[1, 2])`` then works, trains,
+saves and reloads like any Keras layer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from keras_acts import registry
+
+_HALF = (tf.float16, tf.bfloat16)
+
+
+@keras.saving.register_keras_serializable(package=registry.PACKAGE)
+class AtLeast(keras.constraints.Constraint):
+    """Constraint keeping every value at or above ``min_value``.
+
+    >>> AtLeast(0.1)(keras.ops.convert_to_tensor([-1.0, 0.5])).numpy()
+    array([0.1, 0.5], dtype=float32)
+    """
+
+    def __init__(self, min_value: float):
+        self.min_value = float(min_value)
+
+    def __call__(self, w):
+        return keras.ops.maximum(w, keras.ops.cast(self.min_value, w.dtype))
+
+    def get_config(self):
+        return {"min_value": self.min_value}
+
+
+@dataclasses.dataclass(frozen=True)
+class Parameter:
+    """A learnable parameter of a :class:`ParametricActivation`.
+
+    Attributes:
+        name: the weight's name; the layer takes ``<name>_initializer``,
+            ``<name>_regularizer`` and ``<name>_constraint`` arguments.
+        initializer: default initial value: a number, or anything
+            ``keras.initializers.get`` accepts.
+        constraint: default constraint (``keras.constraints.get`` identifier).
+        regularizer: default regularizer.
+        scalar: one value for the whole layer, whatever ``shared_axes`` says.
+        leading: extra leading dimensions, each an int or the name of a layer
+            attribute holding one (``("hinges",)`` for APL's hinge count).
+    """
+
+    name: str
+    initializer: Any = "zeros"
+    constraint: Any = None
+    regularizer: Any = None
+    scalar: bool = False
+    leading: tuple = ()
+
+
+def _initializer(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return keras.initializers.Constant(float(value))
+    return keras.initializers.get(value)
+
+
+class ParametricActivation(keras.layers.Layer):
+    """Base class of learnable activations: declare ``parameters``, write ``formula``.
+
+    Args:
+        shared_axes: input axes along which one parameter value is shared
+            (1 is the first axis after the batch; negative values count from
+            the end). Axes whose size is unknown when the layer is built are
+            always shared. Default: the class's ``default_sharing``.
+        per_channel: share every axis but the last (one value per channel,
+            as PyTorch's ``PReLU(num_parameters=C)``); excludes ``shared_axes``.
+        <parameter>_initializer, <parameter>_regularizer,
+        <parameter>_constraint: for each declared parameter.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Subclasses set ``parameters`` (a tuple of :class:`Parameter`) and
+    ``default_sharing`` (``"element"``: one value per input element, as
+    Keras's PReLU; ``"channel"``: one per channel), and implement
+    ``formula(self, x, **values)``; add constructor arguments of their own
+    to ``get_config``.
+    """
+
+    parameters: tuple[Parameter, ...] = ()
+    default_sharing: str = "element"
+
+    def __init__(self, shared_axes=None, per_channel=None, **kwargs):
+        options = {}
+        for p in self.parameters:
+            options[f"{p.name}_initializer"] = _initializer(
+                kwargs.pop(f"{p.name}_initializer", p.initializer))
+            options[f"{p.name}_regularizer"] = keras.regularizers.get(
+                kwargs.pop(f"{p.name}_regularizer", p.regularizer))
+            options[f"{p.name}_constraint"] = keras.constraints.get(
+                kwargs.pop(f"{p.name}_constraint", p.constraint))
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        for key, value in options.items():  # alpha_initializer etc., as Keras's layers have
+            setattr(self, key, value)
+        if per_channel and shared_axes:
+            raise ValueError("Pass `shared_axes` or `per_channel=True`, not both.")
+        if per_channel is None and shared_axes is None:
+            per_channel = self.default_sharing == "channel"
+        self.per_channel = bool(per_channel)
+        if isinstance(shared_axes, int):
+            shared_axes = (shared_axes,)
+        shared_axes = tuple(shared_axes or ())
+        if not all(isinstance(a, int) and not isinstance(a, bool) and a != 0 for a in shared_axes):
+            raise ValueError(
+                f"`shared_axes` must be non-zero ints (axis 0 is the batch), got {shared_axes!r}"
+            )
+        self.shared_axes = shared_axes
+
+    def parameter_shape(self, input_shape) -> tuple[int, ...]:
+        """The shape of a non-scalar parameter for inputs of ``input_shape``."""
+        rank = len(input_shape)
+        if rank < 2 and (self.shared_axes or self.per_channel):
+            raise ValueError(f"`shared_axes` needs inputs of rank >= 2, got shape {tuple(input_shape)}")
+        shared = set()
+        for axis in self.shared_axes:
+            if not -rank < axis < rank:
+                raise ValueError(
+                    f"`shared_axes` entry {axis} is out of range for inputs of rank {rank} "
+                    f"(shape {tuple(input_shape)})."
+                )
+            shared.add(axis % rank)
+        if self.per_channel:
+            shared = set(range(1, rank - 1))
+        return tuple(
+            1 if (i in shared or input_shape[i] is None) else int(input_shape[i])
+            for i in range(1, rank)
+        )
+
+    def build(self, input_shape):
+        shape = self.parameter_shape(input_shape)
+        for p in self.parameters:
+            leading = tuple(getattr(self, d) if isinstance(d, str) else d for d in p.leading)
+            weight = self.add_weight(
+                name=p.name,
+                shape=leading + (() if p.scalar else shape),
+                initializer=getattr(self, f"{p.name}_initializer"),
+                regularizer=getattr(self, f"{p.name}_regularizer"),
+                constraint=getattr(self, f"{p.name}_constraint"),
+            )
+            setattr(self, p.name, weight)
+
+    def call(self, inputs):
+        x = tf.convert_to_tensor(inputs)
+        compute = tf.float32 if x.dtype in _HALF else x.dtype
+        values = {p.name: tf.cast(getattr(self, p.name), compute) for p in self.parameters}
+        y = self.formula(tf.cast(x, compute), **values)
+        return tf.cast(y, x.dtype)
+
+    def formula(self, x, **values):
+        raise NotImplementedError(f"{type(self).__name__} must implement formula(x, ...)")
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = {
+            **super().get_config(),
+            "shared_axes": list(self.shared_axes) or None,
+            "per_channel": self.per_channel,
+        }
+        for p in self.parameters:
+            for kind, module in (("initializer", keras.initializers),
+                                 ("regularizer", keras.regularizers),
+                                 ("constraint", keras.constraints)):
+                config[f"{p.name}_{kind}"] = module.serialize(getattr(self, f"{p.name}_{kind}"))
+        return config

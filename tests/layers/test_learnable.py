@@ -1,0 +1,151 @@
+"""Learnable layers: each formula against NumPy, paper defaults, sharing, errors."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_acts import layers as L
+
+X = np.linspace(-4, 4, 24).reshape(1, 3, 8).astype("float64")
+
+
+def _run(layer):
+    return layer(tf.constant(X, tf.float32)).numpy().astype("float64")
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+@pytest.mark.parametrize("layer, reference", [
+    (lambda: L.PReLU(alpha_initializer=0.3), lambda x: np.where(x > 0, x, 0.3 * x)),
+    (lambda: L.Swish(beta_initializer=1.5), lambda x: x * _sigmoid(1.5 * x)),
+    (lambda: L.PELU(a_initializer=2.0, b_initializer=0.5),
+     lambda x: np.where(x >= 0, 4.0 * x, 2.0 * np.expm1(x / 0.5))),
+    (lambda: L.SReLU(), lambda x: np.where(x >= 1, x, np.where(x <= 0, 0.2 * x, x))),
+    (lambda: L.SReLU(t_right_initializer=2.0, a_right_initializer=0.5),
+     lambda x: np.where(x >= 2, 2 + 0.5 * (x - 2), np.where(x <= 0, 0.2 * x, x))),
+    (lambda: L.APL(hinges=2, a_initializer=0.5, b_initializer=1.0),
+     lambda x: np.maximum(x, 0) + 2 * 0.5 * np.maximum(1.0 - x, 0)),
+    (lambda: L.Snake(frequency_initializer=2.0), lambda x: x + np.sin(2 * x) ** 2 / 2),
+    (lambda: L.TLU(tau_initializer=-1.0), lambda x: np.maximum(x, -1.0)),
+    (lambda: L.StarReLU(), lambda x: 0.8944 * np.maximum(x, 0) ** 2 - 0.4472),
+    (lambda: L.ACON(p1_initializer=1.5, p2_initializer=0.2, beta_initializer=2.0),
+     lambda x: 1.3 * x * _sigmoid(2.0 * 1.3 * x) + 0.2 * x),
+    (lambda: L.DyT(alpha_initializer=0.7, gamma_initializer=2.0, beta_initializer=0.1),
+     lambda x: 2.0 * np.tanh(0.7 * x) + 0.1),
+], ids=["PReLU", "Swish", "PELU", "SReLU", "SReLU-moved", "APL", "Snake", "TLU", "StarReLU",
+        "ACON", "DyT"])
+def test_formula(layer, reference):
+    np.testing.assert_allclose(_run(layer()), reference(X), rtol=2e-6, atol=2e-6)
+
+
+def test_parameter_shapes_follow_paper_defaults():
+    shapes = {}
+    for name in ("PReLU", "Swish", "PELU", "SReLU", "APL", "Snake", "TLU", "StarReLU", "ACON", "DyT"):
+        layer = getattr(L, name)()
+        layer.build((None, 3, 8))
+        shapes[name] = {w.name: tuple(w.shape) for w in layer.weights}
+    assert shapes["PReLU"] == {"alpha": (3, 8)}  # per element, as Keras
+    assert shapes["Swish"] == {"beta": (1, 8)}  # per channel
+    assert shapes["APL"] == {"a": (2, 1, 8), "b": (2, 1, 8)}
+    assert shapes["StarReLU"] == {"scale": (), "bias": ()}
+    assert shapes["DyT"] == {"alpha": (), "gamma": (1, 8), "beta": (1, 8)}
+
+
+def test_prelu_per_channel_like_pytorch():
+    layer = L.PReLU(per_channel=True, alpha_initializer=0.25)
+    layer.build((None, 5, 5, 16))
+    assert tuple(layer.alpha.shape) == (1, 1, 16)
+    np.testing.assert_array_equal(layer.alpha.numpy(), 0.25)
+    with pytest.raises(ValueError, match="shared_axes"):
+        L.PReLU(per_channel=True, shared_axes=[1])
+
+
+def test_prelu_weights_exist_once_built_symbolically():
+    inputs = keras.Input((None, 6))
+    layer = L.PReLU()
+    keras.Model(inputs, layer(inputs))  # never called on data
+    assert tuple(layer.alpha.shape) == (1, 6)
+
+
+def test_prelu_as_activation_of_dense_is_tracked_and_trained():
+    # Keras builds the host without running its activation: the weights appear on the
+    # host's first call, then train and save with it (tests/test_saving.py reloads one).
+    dense = keras.layers.Dense(4, activation=L.PReLU(alpha_initializer=0.25))
+    model = keras.Sequential([keras.Input((3,)), dense])
+    model.compile("sgd", "mse")
+    model.fit(np.ones((8, 3)), np.zeros((8, 4)), epochs=1, verbose=0)
+    alphas = [w for w in model.trainable_weights if w.path.endswith("alpha")]
+    assert len(alphas) == 1 and not np.allclose(alphas[0].numpy(), 0.25)
+
+
+def test_rational_starts_near_leaky_relu_with_a_safe_denominator():
+    layer = L.Rational()
+    x = np.linspace(-3, 3, 601)
+    y = layer(tf.constant(x[None], tf.float32)).numpy()[0]
+    assert np.max(np.abs(y - np.where(x > 0, x, 0.01 * x))) < 0.07
+    a = layer.numerator.numpy().astype("float64")
+    b = np.abs(layer.denominator.numpy().astype("float64"))
+    direct = np.polyval(a[::-1], x) / (1 + sum(bk * np.abs(x) ** (k + 1) for k, bk in enumerate(b)))
+    np.testing.assert_allclose(y, direct, rtol=1e-5, atol=1e-6)
+    # Large inputs: evaluated in 1/x, no overflow; the slope at infinity is a_m / b_n.
+    big = layer(tf.constant([[1e30, -1e30, 3.0e38]], tf.float32)).numpy()[0]
+    assert np.all(np.isfinite(big))
+    np.testing.assert_allclose(big[:2] / [1e30, -1e30], a[-1] / b[-1], rtol=1e-5)
+
+
+@pytest.mark.parametrize("degrees", [(0, 4), (5, -1), (2.5, 1), "54", (5,), (True, 2)])
+def test_rational_rejects_senseless_degrees(degrees):
+    with pytest.raises(ValueError, match="degrees"):
+        L.Rational(degrees=degrees)
+
+
+def test_maxout():
+    x = np.arange(12, dtype="float32").reshape(1, 12) * np.array([1, -1] * 6, "float32")
+    y = L.Maxout(3)(x).numpy()
+    np.testing.assert_array_equal(y, x.reshape(1, 3, 4).max(axis=-1))
+    with pytest.raises(ValueError, match="num_units"):
+        L.Maxout(5)(x)
+    with pytest.raises(ValueError, match="num_units"):
+        L.Maxout(0)
+
+
+def test_rrelu_random_in_training_mean_at_inference_seedable():
+    x = -np.ones((1, 1000), "float32")
+    layer = L.RReLU(seed=7)
+    np.testing.assert_allclose(layer(x).numpy(), -(1 / 8 + 1 / 3) / 2, rtol=1e-6)
+    slopes = -layer(x, training=True).numpy()
+    assert slopes.min() >= 1 / 8 and slopes.max() <= 1 / 3 and slopes.std() > 0.03
+    again = -L.RReLU(seed=7)(x, training=True).numpy()
+    np.testing.assert_array_equal(slopes, again)
+    with pytest.raises(ValueError, match="lower"):
+        L.RReLU(lower=0.5, upper=0.1)
+
+
+def test_constraints_keep_pelu_and_snake_parameters_positive():
+    layer = L.PELU()
+    layer.build((None, 4))
+    assert layer.a.constraint(tf.constant([-1.0, 0.5])).numpy().tolist() == [
+        pytest.approx(0.1), 0.5]
+    assert L.Snake(frequency_initializer=1.0).frequency_constraint(tf.constant([0.0])).numpy()[0] \
+        == pytest.approx(1e-3)
+
+
+def test_user_subclass_of_the_base_class():
+    @keras.saving.register_keras_serializable(package="tests")
+    class ScaledTanh(L.ParametricActivation):
+        parameters = (L.Parameter("scale", 1.0), L.Parameter("slope", 2.0, scalar=True))
+        default_sharing = "channel"
+
+        def formula(self, x, scale, slope):
+            return scale * tf.math.tanh(slope * x)
+
+    layer = ScaledTanh(scale_initializer=1.5, scale_regularizer="l2")
+    np.testing.assert_allclose(_run(layer), 1.5 * np.tanh(2.0 * X), rtol=2e-6, atol=2e-6)
+    assert tuple(layer.scale.shape) == (1, 8) and tuple(layer.slope.shape) == ()
+    clone = keras.layers.deserialize(keras.layers.serialize(layer))
+    assert isinstance(clone, ScaledTanh)
+    assert isinstance(clone.scale_regularizer, keras.regularizers.L2)
+    assert len(layer.losses) == 1  # the regularizer is applied
