@@ -19,7 +19,15 @@ def test_table_lists_every_activation_with_its_aliases():
         assert spec.name in rows, f"README's table lacks {spec.name}"
         for alias in spec.aliases:
             assert f"`{alias}`" in rows[spec.name], f"README's table lacks alias {alias}"
-    assert set(rows) <= set(keras_acts.list_activations())
+    functions = {name for name in rows if name.islower()}
+    assert functions <= set(keras_acts.list_activations())
+
+
+def test_layers_table_lists_every_learnable_layer():
+    from keras_acts import layers
+
+    rows = set(re.findall(r"^\| `(\w+)` \| [^|]*\| [^|]*\|$", README, re.M))
+    assert set(layers.LEARNABLE) <= rows
 
 
 def test_ci_runs_the_readme_test_command():
