@@ -34,6 +34,8 @@ class _ForgivingTable(dict):
     """Keras's activation table; ``get`` falls back on keras_acts for names it lacks."""
 
     def get(self, key, default=None):
+        if key in _completions:
+            return _completions[key]
         if key in self or not isinstance(key, str) or _resolver is None:
             return super().get(key, default)
         try:
@@ -68,6 +70,9 @@ except (ImportError, AttributeError, TypeError) as error:  # pragma: no cover - 
 # Keras's own names, as they were before keras_acts added any.
 _KERAS_NAMES: frozenset[str] = frozenset(_TABLE or ())
 _added: dict[str, Callable] = {}
+# Keras names whose function cannot work as a bare string, answered by keras_acts's
+# function in Keras's lookup only; the table entry itself stays Keras's.
+_completions: dict[str, Callable] = {}
 
 
 def set_resolver(resolver: Callable[[str], Callable]) -> None:
@@ -87,7 +92,8 @@ def installed() -> bool:
 
 def is_keras_name(name: str) -> bool:
     """Whether ``name`` resolves to one of Keras's own functions in Keras's lookup."""
-    return (name in _KERAS_NAMES or name in (_TABLE or {})) and name not in _added
+    return (name in _KERAS_NAMES or name in (_TABLE or {})) and name not in _added \
+        and name not in _completions
 
 
 def _unusable_as_a_string(fn: Callable) -> bool:
@@ -118,15 +124,19 @@ def add_name(name: str, fn: Callable) -> bool:
     """Make ``name`` resolve to ``fn`` in Keras's lookup, unless Keras has it.
 
     The one exception: a Keras function that cannot work as a bare string
-    (it requires more arguments than ``x``) is completed by keras_acts's
-    function of the same name, whose extra arguments have defaults.
+    (it requires more arguments than ``x``, as ``threshold``) is completed:
+    ``keras.activations.get(name)`` returns keras_acts's function, whose
+    extra arguments have defaults, while Keras's table keeps its entry.
 
-    Returns whether the name was added.
+    Returns whether Keras's lookup now answers ``name`` with ``fn``.
     """
     if _TABLE is None:
         return False
-    if is_keras_name(name) and not _unusable_as_a_string(dict.get(_TABLE, name)):
-        return False
+    if is_keras_name(name):
+        if not _unusable_as_a_string(dict.get(_TABLE, name)):
+            return False
+        _completions[name] = fn
+        return True
     _TABLE[name] = fn
     _added[name] = fn
     # keras.activations.deserialize("name") rebuilds a function config from the

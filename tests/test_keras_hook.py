@@ -63,3 +63,21 @@ def test_threshold_is_completed_as_a_bare_string():
     layer = keras.layers.Activation("threshold")
     np.testing.assert_array_equal(layer(np.array([[-1.0, 0.0, 2.0]])).numpy(), [[0.0, 0.0, 2.0]])
     assert layer.activation is keras_acts.activations.threshold
+
+
+def test_importing_keras_acts_changes_none_of_kerass_entries(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import keras.src.activations as a\n"
+        "before = dict(a.ALL_OBJECTS_DICT)\n"
+        "import keras_acts\n"
+        "after = a.ALL_OBJECTS_DICT\n"
+        "assert all(after[k] is v for k, v in before.items()), 'a Keras entry changed'\n"
+        "assert len(after) > len(before)\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=300)
+    assert result.stdout.strip() == "ok", result.stderr[-2000:]

@@ -48,6 +48,9 @@ def _models(user_fn):
     x = keras_acts.layers.Activation("snake")(x)
     x = A.relu(x, max_value=2.0, negative_slope=0.05)  # options bound into a saved layer
     x = keras.layers.Dense(8, activation=keras_acts.activations.relu)(x)  # keras_acts's own relu
+    x = keras.layers.Dense(8, activation="leaky_relu(0.1)")(x)  # parameterised strings
+    x = keras.layers.Dense(8, activation="elu(alpha=0.5)")(x)
+    x = keras.layers.Dense(8, activation="Gelu(approximate=True)")(x)
     x = keras.layers.Dense(8, activation=keras_acts.layers.PReLU())(x)
     outputs = keras.layers.Dense(3, activation="softmax")(x)
     mixed = keras.Model(inputs, outputs)
