@@ -5,6 +5,7 @@ Importing keras_acts makes every keras_acts name work as
 """
 
 from keras_acts import activations, layers
+from keras_acts.saving import load_model
 from keras_acts.registry import (
     deserialize,
     get,
@@ -21,6 +22,7 @@ __all__ = [
     "get",
     "layers",
     "list_activations",
+    "load_model",
     "register_activation",
     "serialize",
 ]

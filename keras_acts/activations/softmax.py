@@ -103,6 +103,8 @@ def softmin(x, axis=-1):
 
 def _sparsemax_last(z):
     """Sparsemax along the last axis of ``z`` (Martins & Astudillo, Algorithm 1)."""
+    if z.shape[-1] == 0:
+        return z
     # Shifting by the max changes nothing mathematically and keeps large logits finite.
     z = z - tf.stop_gradient(tf.reduce_max(z, axis=-1, keepdims=True))
     ordered = tf.sort(z, axis=-1, direction="DESCENDING")

@@ -72,7 +72,9 @@ class Parameter:
     leading: tuple = ()
 
 
-def _initializer(value):
+def _initializer(value, argument):
+    if value is None:
+        raise ValueError(f"`{argument}` must be a number or an initializer, got None.")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return keras.initializers.Constant(float(value))
     return keras.initializers.get(value)
@@ -106,7 +108,7 @@ class ParametricActivation(keras.layers.Layer):
         options = {}
         for p in self.parameters:
             options[f"{p.name}_initializer"] = _initializer(
-                kwargs.pop(f"{p.name}_initializer", p.initializer))
+                kwargs.pop(f"{p.name}_initializer", p.initializer), f"{p.name}_initializer")
             options[f"{p.name}_regularizer"] = keras.regularizers.get(
                 kwargs.pop(f"{p.name}_regularizer", p.regularizer))
             options[f"{p.name}_constraint"] = keras.constraints.get(
