@@ -14,6 +14,14 @@ from keras_acts.activations.smooth import gelu, silu
 from keras_acts.activations.softmax import check_axis
 
 
+def _gated(value, gate):
+    """``value * gate``, with 0 where the gate is exactly 0 even for an infinite value
+    (the limit), while a NaN value still gives NaN."""
+    big = tf.constant(value.dtype.max, value.dtype)
+    closed = gate * tf.clip_by_value(value, -big, big)
+    return tf.where(tf.equal(gate, 0), closed, value * gate)
+
+
 def _halves(x, axis, gate):
     axis = check_axis(x, axis)
     size = x.shape[axis]
@@ -44,7 +52,7 @@ def glu(x, axis=-1, gate="second"):
     array([[0.5, 2. ]], dtype=float32)
     """
     value, gate_input = _halves(x, axis, gate)
-    return value * tf.math.sigmoid(gate_input)
+    return _gated(value, tf.math.sigmoid(gate_input))
 
 
 @activation("swiglu", family="gated", reference="Shazeer 2020, arXiv:2002.05202")
@@ -65,7 +73,7 @@ def swiglu(x, axis=-1, gate="second"):
     array([[1.4621172, 0.       ]], dtype=float32)
     """
     value, gate_input = _halves(x, axis, gate)
-    return value * silu(gate_input)
+    return _gated(value, silu(gate_input))
 
 
 @activation("geglu", family="gated", reference="Shazeer 2020, arXiv:2002.05202")
@@ -87,7 +95,7 @@ def geglu(x, axis=-1, gate="second", approximate=False):
     array([[1.6826895, 0.       ]], dtype=float32)
     """
     value, gate_input = _halves(x, axis, gate)
-    return value * gelu(gate_input, approximate=approximate)
+    return _gated(value, gelu(gate_input, approximate=approximate))
 
 
 @activation("reglu", family="gated", upcast_half=False,
@@ -109,4 +117,4 @@ def reglu(x, axis=-1, gate="second"):
     array([[2., 0.]], dtype=float32)
     """
     value, gate_input = _halves(x, axis, gate)
-    return value * tf.nn.relu(gate_input)
+    return _gated(value, tf.nn.relu(gate_input))

@@ -305,5 +305,8 @@ def sine_relu(x, epsilon=0.0025):
     >>> sine_relu([-1., 2.], epsilon=0.5).numpy()
     array([-0.6908866,  2.       ], dtype=float32)
     """
-    negative = tf.minimum(x, constant(0.0, x))
-    return tf.where(x > 0, x, constant(epsilon, x) * (tf.math.sin(negative) - tf.math.cos(negative)))
+    # sin - cos cancels near its zeros: float32 is computed in float64.
+    wide = x if x.dtype == tf.float64 else tf.cast(x, tf.float64)
+    negative = tf.minimum(wide, constant(0.0, wide))
+    wave = constant(epsilon, wide) * (tf.math.sin(negative) - tf.math.cos(negative))
+    return tf.where(x > 0, x, tf.cast(wave, x.dtype))

@@ -39,6 +39,8 @@ def hard_shrink(x, threshold=0.5):
     array([-1.,  0.,  0.,  2.], dtype=float32)
     """
     _check_threshold(threshold)
+    if threshold == 0:
+        return x  # the identity, gradient 1 at 0 included
     return tf.where(tf.abs(x) <= constant(threshold, x), tf.zeros_like(x), x)
 
 

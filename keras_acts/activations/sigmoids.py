@@ -7,6 +7,29 @@ import tensorflow as tf
 from keras_acts.activations._base import activation, constant
 
 
+@tf.custom_gradient
+def _sigmoid_exact_gradient(x):
+    y = tf.math.sigmoid(x)
+
+    def gradient(dy):
+        # sigmoid(x) sigmoid(-x): TensorFlow's y (1 - y) loses the tail for large x.
+        return dy * y * tf.math.sigmoid(-x)
+
+    return y, gradient
+
+
+@tf.custom_gradient
+def _tanh_exact_gradient(x):
+    y = tf.math.tanh(x)
+
+    def gradient(dy):
+        # sech(x)^2 = 4 t / (1 + t)^2 with t = exp(-2|x|): TensorFlow's 1 - y^2 cancels.
+        t = tf.math.exp(-2 * tf.abs(x))
+        return dy * 4 * t / tf.square(1 + t)
+
+    return y, gradient
+
+
 @activation("sigmoid", aliases=("logistic",), family="sigmoids",
             reference="Keras `keras.activations.sigmoid`")
 def sigmoid(x):
@@ -23,6 +46,8 @@ def sigmoid(x):
     >>> sigmoid([-20., 0., 2.]).numpy()
     array([2.0611537e-09, 5.0000000e-01, 8.8079709e-01], dtype=float32)
     """
+    if x.dtype == tf.float64:  # float64 gradients keep their tail (float32's is 0 there anyway)
+        return _sigmoid_exact_gradient(x)
     return tf.math.sigmoid(x)
 
 
@@ -41,6 +66,8 @@ def tanh(x):
     >>> tanh([-3., 0., 0.5]).numpy()
     array([-0.9950547 ,  0.        ,  0.46211714], dtype=float32)
     """
+    if x.dtype == tf.float64:
+        return _tanh_exact_gradient(x)
     return tf.math.tanh(x)
 
 

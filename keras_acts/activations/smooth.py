@@ -14,6 +14,12 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GATE_CLAMP = 1e4
 
 
+def _wide(x):
+    """``x`` in float64: for gates whose argument scales ``x``, where float32
+    rounding of the argument would be amplified into the gate's tail."""
+    return x if x.dtype == tf.float64 else tf.cast(x, tf.float64)
+
+
 def _gate_input(t):
     """``t`` clipped to where the self-gates (sigmoid, tanh∘softplus, erf∘softplus,
     Phi) are already exactly 0 below and exactly 1 above, in ``t``'s dtype.
@@ -52,7 +58,11 @@ def softplus(x, beta=1.0):
     if not isinstance(beta, (int, float)) or not beta > 0:
         raise ValueError(f"`beta` must be a positive number, got {beta!r}")
     b = constant(beta, x)
-    return tf.math.softplus(b * x) / b
+    # Past beta * x = 40, softplus(beta x) / beta is x to every dtype's precision;
+    # clamping first keeps beta * x from overflowing.
+    linear = x > constant(40.0 / beta, x)
+    capped = tf.minimum(x, constant(40.0 / beta, x))
+    return tf.where(linear, x, tf.math.softplus(b * capped) / b)
 
 
 @activation("sparse_plus", family="smooth", reference="Blondel et al. 2019, arXiv:1901.02324")
@@ -98,13 +108,17 @@ def squareplus(x, b=4.0):
     """
     if not isinstance(b, (int, float)) or b < 0:
         raise ValueError(f"`b` must be a non-negative number, got {b!r}")
+    if b == 0:  # (x + |x|) / 2 is relu; its kink at 0 has gradient 0, as relu's
+        return tf.nn.relu(x)
     magnitude = tf.abs(x)
     # Past sqrt(max) / 2, x^2 would overflow and sqrt(x^2 + b) equals |x| anyway.
     big = constant(x.dtype.max ** 0.5 / 2, x)
     clamped = tf.minimum(magnitude, big)
     root = tf.where(magnitude > big, magnitude, tf.sqrt(clamped * clamped + constant(b, x)))
-    s = magnitude + root
-    return tf.where(x >= 0, s / 2, constant(b / 2, x) / s)
+    half = constant(0.5, x)
+    # x >= 0: (x + root) / 2, halved before adding so x = max cannot overflow;
+    # x < 0: the same value as b / (2 (root - x)), without cancellation.
+    return tf.where(x >= 0, half * x + half * root, constant(b / 2, x) / (root + magnitude))
 
 
 @activation("silu", aliases=("swish",), family="smooth",
@@ -129,7 +143,11 @@ def silu(x, beta=1.0):
     """
     if beta == 0:
         return constant(0.5, x) * x
-    return tf.math.multiply_no_nan(x, tf.math.sigmoid(_gate_input(constant(beta, x) * x)))
+    if beta == 1:
+        return tf.math.multiply_no_nan(x, tf.math.sigmoid(_gate_input(x)))
+    wide = _wide(x)  # beta * x rounded in float32 would be amplified in the gate's tail
+    gate = tf.math.sigmoid(_gate_input(constant(beta, wide) * wide))
+    return tf.math.multiply_no_nan(x, tf.cast(gate, x.dtype))
 
 
 @activation("hard_silu", aliases=("hard_swish",), family="smooth",
@@ -258,11 +276,14 @@ def gelu_tanh(x):
     (GELUs)", arXiv:1606.08415.
 
     >>> gelu_tanh([-1., 0., 1.]).numpy()
-    array([-0.158808,  0.      ,  0.841192], dtype=float32)
+    array([-0.15880801,  0.        ,  0.841192  ], dtype=float32)
     """
-    z = tf.clip_by_value(x, constant(-_GATE_CLAMP, x), constant(_GATE_CLAMP, x))
-    gate = tf.math.sigmoid(constant(2 * _SQRT_2_OVER_PI, x) * z * (1 + constant(0.044715, x) * z * z))
-    return tf.math.multiply_no_nan(x, gate)
+    # The gate's argument reaches ~35 where the output still matters: computed in
+    # float32 its rounding would cost ~30 ULP in the tail, so it is computed in float64.
+    wide = _wide(x)
+    z = tf.clip_by_value(wide, constant(-_GATE_CLAMP, wide), constant(_GATE_CLAMP, wide))
+    gate = tf.math.sigmoid(constant(2 * _SQRT_2_OVER_PI, wide) * z * (1 + constant(0.044715, wide) * z * z))
+    return tf.math.multiply_no_nan(x, tf.cast(gate, x.dtype))
 
 
 @activation("quick_gelu", family="smooth",
@@ -282,7 +303,9 @@ def quick_gelu(x):
     >>> quick_gelu([-1., 0., 1.]).numpy()
     array([-0.15420423,  0.        ,  0.84579575], dtype=float32)
     """
-    return tf.math.multiply_no_nan(x, tf.math.sigmoid(_gate_input(constant(1.702, x) * x)))
+    wide = _wide(x)  # 1.702 x rounded in float32 would be amplified in the gate's tail
+    gate = tf.math.sigmoid(_gate_input(constant(1.702, wide) * wide))
+    return tf.math.multiply_no_nan(x, tf.cast(gate, x.dtype))
 
 
 @activation("snake", family="smooth", reference="Liu et al. 2020, arXiv:2006.08195")
@@ -300,14 +323,18 @@ def snake(x, frequency=1.0):
     Periodic Functions and How to Fix It", arXiv:2006.08195.
 
     >>> snake([-1., 0., 1.]).numpy()
-    array([-0.29192662,  0.        ,  1.7080734 ], dtype=float32)
+    array([-0.29192656,  0.        ,  1.7080734 ], dtype=float32)
     """
     if not isinstance(frequency, (int, float)) or not frequency > 0:
         raise ValueError(f"`frequency` must be a positive number, got {frequency!r}")
-    a = constant(frequency, x)
-    # sin(inf) is NaN, but the periodic term is bounded: feed it 0 at ±inf.
-    finite = tf.where(tf.math.is_inf(x), tf.zeros_like(x), x)
-    return x + tf.square(tf.math.sin(a * finite)) / a
+    # In float64, a * x is exact for float32 inputs and sin reduces huge arguments
+    # accurately. Where a * x overflows even there (float64 inputs near max), or x
+    # is ±inf, the bounded periodic term is below x's precision: it is left out.
+    wide = _wide(x)
+    a = constant(frequency, wide)
+    ax = a * wide
+    ax = tf.where(tf.math.is_inf(ax), tf.zeros_like(ax), ax)
+    return x + tf.cast(tf.square(tf.math.sin(ax)) / a, x.dtype)
 
 
 @activation("hard_mish", family="smooth", reference="Howard et al. 2019 (hard swish), as in timm's hard_mish")

@@ -34,6 +34,55 @@ def _along(fn, x, axis):
     return tf.transpose(fn(tf.transpose(x, perm)), perm)
 
 
+def _capped(x):
+    """``x`` with +inf lowered to the largest finite value: a single infinite
+    logit then takes all the mass, its limit, instead of inf - inf = NaN."""
+    return tf.minimum(x, tf.constant(x.dtype.max, x.dtype))
+
+
+def _is_inf(x):
+    """Where ``x`` is +inf."""
+    return tf.equal(x, tf.constant(float("inf"), x.dtype))
+
+
+def _infinities(x):
+    """How many +inf entries each row (last axis) holds."""
+    return tf.reduce_sum(tf.cast(_is_inf(x), tf.int32), axis=-1, keepdims=True)
+
+
+def _without_limit(x, y, finite_value):
+    """``y`` where the row of ``x`` holds two or more +inf entries: no limit exists
+    for those entries (it depends on how they grow), NaN; every finite entry has
+    the limit ``finite_value`` (0 probability)."""
+    infinite = _is_inf(x)
+    several = _infinities(x) > 1
+    fixed = tf.where(infinite, tf.constant(float("nan"), y.dtype), tf.constant(finite_value, y.dtype))
+    return tf.where(several, fixed, y)
+
+
+def _softmax_last(x):
+    capped = _capped(x)
+    # The max ignores NaN, but a NaN entry makes the row's sum NaN: the row is NaN.
+    e = tf.exp(capped - tf.reduce_max(capped, axis=-1, keepdims=True))
+    return _without_limit(x, e / tf.reduce_sum(e, axis=-1, keepdims=True), 0.0)
+
+
+def _log_softmax_last(x):
+    count = _infinities(x)
+    infinite = _is_inf(x)
+    capped = _capped(x)
+    z = capped - tf.reduce_max(capped, axis=-1, keepdims=True)
+    top = tf.equal(z, 0)
+    # log(sum exp z) = log1p(the others' sum + extra ties): full precision for the
+    # dominant entry, whose result is small (log of the sum, 1 plus the rest, would round).
+    rest = tf.reduce_sum(tf.where(top, tf.zeros_like(z), tf.exp(z)), axis=-1, keepdims=True)
+    ties = tf.reduce_sum(tf.cast(top, z.dtype), axis=-1, keepdims=True) - 1
+    out = z - tf.math.log1p(rest + ties)
+    # Beside one +inf logit every other entry's log-probability is -inf, not -max.
+    out = tf.where((count == 1) & ~infinite, tf.constant(-float("inf"), x.dtype), out)
+    return _without_limit(x, out, -float("inf"))
+
+
 @activation("softmax", family="softmax", reference="Bridle 1990; Keras `keras.activations.softmax`")
 def softmax(x, axis=-1):
     """Softmax: ``exp(x_i - max(x)) / sum_j exp(x_j - max(x))`` along ``axis``.
@@ -55,9 +104,7 @@ def softmax(x, axis=-1):
     >>> softmax([1., 2., 5.]).numpy()
     array([0.01714782, 0.04661262, 0.93623954], dtype=float32)
     """
-    if axis is None:
-        return _along(tf.nn.softmax, x, None)
-    return tf.nn.softmax(x, axis=check_axis(x, axis))
+    return _along(_softmax_last, x, axis)
 
 
 @activation("log_softmax", aliases=("logsoftmax",), family="softmax",
@@ -75,11 +122,9 @@ def log_softmax(x, axis=-1):
     Reference: Keras ``keras.activations.log_softmax``.
 
     >>> log_softmax([1., 2., 5.]).numpy()
-    array([-4.065884  , -3.0658839 , -0.06588391], dtype=float32)
+    array([-4.065884 , -3.0658839, -0.0658839], dtype=float32)
     """
-    if axis is None:
-        return _along(tf.nn.log_softmax, x, None)
-    return tf.nn.log_softmax(x, axis=check_axis(x, axis))
+    return _along(_log_softmax_last, x, axis)
 
 
 @activation("softmin", family="softmax", reference="PyTorch `torch.nn.Softmin`")
@@ -96,7 +141,7 @@ def softmin(x, axis=-1):
     Reference: PyTorch ``torch.nn.Softmin``.
 
     >>> softmin([1., 2., 5.]).numpy()
-    array([0.7213991 , 0.26538792, 0.01321288], dtype=float32)
+    array([0.7213992 , 0.26538795, 0.01321289], dtype=float32)
     """
     return softmax(-x, axis=axis)
 
@@ -106,6 +151,8 @@ def _sparsemax_last(z):
     if z.shape[-1] == 0:
         return z
     # Shifting by the max changes nothing mathematically and keeps large logits finite.
+    original = z
+    z = _capped(z)
     z = z - tf.stop_gradient(tf.reduce_max(z, axis=-1, keepdims=True))
     ordered = tf.sort(z, axis=-1, direction="DESCENDING")
     k = tf.range(1, tf.shape(z)[-1] + 1, dtype=z.dtype)
@@ -117,7 +164,8 @@ def _sparsemax_last(z):
     out = tf.nn.relu(z - tau)
     # sort puts NaN anywhere; a row holding NaN is NaN.
     has_nan = tf.reduce_any(tf.math.is_nan(z), axis=-1, keepdims=True)
-    return tf.where(has_nan, tf.fill(tf.shape(z), tf.constant(float("nan"), z.dtype)), out)
+    out = tf.where(has_nan, tf.constant(float("nan"), z.dtype), out)
+    return _without_limit(original, out, 0.0)
 
 
 @activation("sparsemax", family="softmax", reference="Martins & Astudillo 2016, arXiv:1602.02068")
