@@ -5,6 +5,7 @@ Importing keras_acts makes every keras_acts name work as
 """
 
 from keras_acts import activations, layers
+from keras_acts.plot import plot  # matplotlib is imported only when plot() is called
 from keras_acts.saving import load_model
 from keras_acts.registry import (
     deserialize,
@@ -23,6 +24,7 @@ __all__ = [
     "layers",
     "list_activations",
     "load_model",
+    "plot",
     "register_activation",
     "serialize",
 ]

@@ -1,11 +1,13 @@
-"""The keras-acts command line: parsing, forwarding to the demo, and errors."""
+"""The keras-acts command line: parsing, list, show, plot, the demo verb, and errors."""
 
+import math
 import pathlib
 import subprocess
 import sys
 
 import pytest
 
+import keras_acts
 from keras_acts import cli, demo
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -72,3 +74,146 @@ def test_unknown_activation_subprocess(command):
     assert "Traceback" not in done.stderr
     error_lines = [line for line in done.stderr.splitlines() if "Unknown activation" in line]
     assert len(error_lines) == 1
+
+
+# --- list, show, plot ------------------------------------------------------------------------
+
+
+def _show_values(out: str) -> dict[float, tuple[float, float]]:
+    """The x -> (f(x), f'(x)) table printed at the end of ``keras-acts show``."""
+    table = out.split("derivative by tf.GradientTape:\n", 1)[1].splitlines()
+    assert table[0].split() == ["x", "f(x)", "f'(x)"]
+    return {float(x): (float(y), float(dy)) for x, y, dy in (line.split() for line in table[1:])}
+
+
+def test_list_has_a_row_for_every_activation(capsys):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    first_words = {line.split()[0] for line in out.splitlines() if line.strip()}
+    names = keras_acts.list_activations()
+    assert set(names) <= first_words
+    rows = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    assert "gelu_approximate" in rows["gelu_tanh"]            # aliases
+    assert "alpha=1.0" in rows["elu"]                         # parameters, without x
+    assert "x * tanh(x)" in rows["lisht"]                     # formula, first docstring line
+    assert "arXiv:1901.05894" in rows["lisht"]                # reference
+    assert "PReLU" in rows["leaky_relu"] and "PReLU" in rows["relu"]  # learnable layer
+    assert f"{len(names)} activations" in out
+
+
+def test_list_markdown(capsys):
+    assert cli.main(["list", "--format", "markdown"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "| name | aliases | formula | parameters | layer | reference |"
+    assert len(lines) == 2 + len(keras_acts.list_activations())
+    assert all(line.startswith("| ") and line.endswith(" |") for line in lines)
+    hard_shrink = next(line for line in lines if line.startswith("| hard_shrink |"))
+    assert "\\|x\\|" in hard_shrink and "``" not in hard_shrink  # pipes escaped, Markdown code
+
+
+def test_learnable_layer_lookup(monkeypatch):
+    assert cli.learnable_layer("leaky_relu") == "PReLU"
+    assert cli.learnable_layer("relu") == "PReLU"
+    assert cli.learnable_layer("lisht") is None
+    monkeypatch.setitem(cli.LEARNABLE_LAYERS, "lisht", "PReLU")
+    assert cli.learnable_layer("lisht") == "PReLU"
+    monkeypatch.setitem(cli.LEARNABLE_LAYERS, "tanh", "NoSuchLayer")
+    assert cli.learnable_layer("tanh") is None
+
+
+def test_show_prints_the_docstring_and_float64_values(capsys):
+    assert cli.main(["show", "gelu_tanh"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("gelu_tanh\n=========\n")
+    assert "gelu_approximate" in out and "arXiv:1606.08415" in out
+    assert "Hendrycks & Gimpel (2016)" in out                  # the whole docstring
+    values = _show_values(out)
+    assert sorted(values) == [-3.0, -1.0, 0.0, 1.0, 3.0]
+    for x, (y, _) in values.items():
+        expected = 0.5 * x * (1 + math.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
+        assert y == pytest.approx(expected, rel=1e-14, abs=1e-300)
+
+
+def test_show_sigmoid_derivative_and_points(capsys):
+    assert cli.main(["show", "Logistic", "--at", "-2.5", "0", "4"]) == 0
+    values = _show_values(capsys.readouterr().out)
+    assert sorted(values) == [-2.5, 0.0, 4.0]
+    for x, (y, dy) in values.items():
+        s = 1 / (1 + math.exp(-x))
+        assert y == pytest.approx(s, rel=1e-15)
+        assert dy == pytest.approx(s * (1 - s), rel=1e-13)
+
+
+def test_show_axiswise_parameterised_and_keras_names(capsys):
+    assert cli.main(["show", "softmax", "--at", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "first output for the input [x, 0]" in out
+    assert _show_values(out)[1.0][0] == pytest.approx(1 / (1 + math.exp(-1)), rel=1e-15)
+    assert cli.main(["show", "leaky_relu(0.1)", "--at", "-2"]) == 0
+    out = capsys.readouterr().out
+    assert _show_values(out)[-2.0] == pytest.approx((-0.2, 0.1))
+    assert "layer:      keras_acts.layers.PReLU" in out
+
+
+def test_plot_writes_a_png(tmp_path, capsys):
+    from matplotlib.image import imread
+
+    output = tmp_path / "acts.png"
+    argv = ["plot", "relu", "gelu_tanh", "swiglu", "--output", str(output),
+            "--x-min", "-4", "--x-max", "4", "--num", "41", "--dpi", "50"]
+    assert cli.main(argv) == 0
+    assert str(output) in capsys.readouterr().out
+    assert output.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    height, width = imread(output).shape[:2]
+    assert (width, height) == (600, 150)  # three 4 x 3 inch cells at 50 dpi
+    single = tmp_path / "one.png"
+    assert cli.main(["plot", "tanh", "-o", str(single), "--no-derivative", "--dpi", "20"]) == 0
+    assert single.exists()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["show", "lsiht"], "Unknown activation 'lsiht'. Closest known names: 'lisht'"),
+        (["plot", "relu", "lsiht", "-o", "{tmp}/x.png"], "Unknown activation 'lsiht'"),
+        (["plot", "relu", "-o", "{tmp}/x.png", "--x-min", "3", "--x-max", "-3"], "--x-min"),
+        (["plot", "relu", "-o", "{tmp}/no/such/folder/x.png"], "does not exist"),
+        (["plot", "relu", "-o", "{tmp}/x.unknownsuffix"], "could not write"),
+    ],
+)
+def test_user_errors_exit_2_with_one_line(argv, message, tmp_path, capsys):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.splitlines() == [err]
+    assert err.startswith(f"keras-acts {argv[0]}: error: ") and message in err
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_plot_and_show_need_a_name(capsys):
+    for argv in (["plot", "-o", "x.png"], ["show"], ["plot", "relu"]):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(argv)
+        assert exit_info.value.code == 2
+    assert "usage: keras-acts" in capsys.readouterr().err
+
+
+def test_unknown_name_subprocess_has_no_traceback(tmp_path):
+    output = str(tmp_path / "a.png")
+    command = [sys.executable, "-m", "keras_acts", "plot", "relu", "lsiht", "-o", output]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert [line for line in done.stderr.splitlines() if "error:" in line] == [
+        "keras-acts plot: error: Unknown activation 'lsiht'. Closest known names: "
+        + ", ".join(repr(n) for n in _closest("lsiht")) + "."
+    ]
+
+
+def _closest(name):
+    try:
+        keras_acts.get(name)
+    except ValueError as error:
+        closest = str(error).split("Closest known names:")[1]
+        return [part.strip(" '.") for part in closest.split(",")]
+    raise AssertionError(f"{name!r} is known")
