@@ -1,0 +1,1 @@
+"""Benchmarks of keras_acts (not part of the installed package); see ``bench.py``."""
