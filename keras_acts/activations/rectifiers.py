@@ -45,7 +45,7 @@ def linear(x):
 @activation("relu", family="rectifiers", upcast_half=False,
             reference="Nair & Hinton 2010; TF 2 `tf.keras.activations.relu`")
 def relu(x, alpha=None, max_value=None, threshold=0.0, *, negative_slope=None):
-    """Rectified linear unit, with TF 2's options.
+    """Rectified linear unit: ``max(x, 0)``, with TF 2's options.
 
     ``relu(x) = x if x > threshold else negative_slope * (x - threshold)``,
     then the positive part is clipped at ``max_value``. With the defaults this
