@@ -91,8 +91,7 @@ def softsign(x):
     # Clamping to the largest finite value keeps inf/inf out; softsign is
     # already 1 to working precision there, and the gradient there is 0.
     big = constant(x.dtype.max, x)
-    x = tf.clip_by_value(x, -big, big)
-    return x / (1 + tf.abs(x))
+    return tf.nn.softsign(tf.clip_by_value(x, -big, big))
 
 
 @activation("hard_sigmoid", family="sigmoids",

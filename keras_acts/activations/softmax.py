@@ -60,27 +60,69 @@ def _without_limit(x, y, finite_value):
     return tf.where(several, fixed, y)
 
 
-def _softmax_last(x):
+def _with_infinities(fast, careful):
+    """``fast`` unless ``x`` holds a +inf somewhere, then ``careful``: the common
+    case pays one reduction for the check, not the edge cases' extra passes."""
+
+    def apply(x):
+        if x.shape.num_elements() == 0:
+            return fast(x)
+        # reduce_any of a comparison: reduce_max may return NaN when x holds one.
+        return tf.cond(tf.reduce_any(_is_inf(x)), lambda: careful(x), lambda: fast(x))
+
+    return apply
+
+
+@tf.custom_gradient
+def _softmax_fast(x):
+    y = tf.nn.softmax(x)
+    # A NaN entry makes the row's sum NaN; dividing by it spreads NaN to the row.
+    y = y / tf.reduce_sum(y, axis=-1, keepdims=True)
+
+    def gradient(dy):
+        return y * (dy - tf.reduce_sum(dy * y, axis=-1, keepdims=True))
+
+    return y, gradient
+
+
+def _softmax_careful(x):
     capped = _capped(x)
-    # The max ignores NaN, but a NaN entry makes the row's sum NaN: the row is NaN.
     e = tf.exp(capped - tf.reduce_max(capped, axis=-1, keepdims=True))
     return _without_limit(x, e / tf.reduce_sum(e, axis=-1, keepdims=True), 0.0)
 
 
-def _log_softmax_last(x):
-    count = _infinities(x)
-    infinite = _is_inf(x)
-    capped = _capped(x)
-    z = capped - tf.reduce_max(capped, axis=-1, keepdims=True)
+_softmax_last = _with_infinities(_softmax_fast, _softmax_careful)
+
+
+def _log_softmax_finite(x):
+    z = x - tf.reduce_max(x, axis=-1, keepdims=True)
     top = tf.equal(z, 0)
     # log(sum exp z) = log1p(the others' sum + extra ties): full precision for the
     # dominant entry, whose result is small (log of the sum, 1 plus the rest, would round).
     rest = tf.reduce_sum(tf.where(top, tf.zeros_like(z), tf.exp(z)), axis=-1, keepdims=True)
     ties = tf.reduce_sum(tf.cast(top, z.dtype), axis=-1, keepdims=True) - 1
-    out = z - tf.math.log1p(rest + ties)
+    return z - tf.math.log1p(rest + ties)
+
+
+@tf.custom_gradient
+def _log_softmax_fast(x):
+    y = _log_softmax_finite(x)
+
+    def gradient(dy):
+        return dy - tf.exp(y) * tf.reduce_sum(dy, axis=-1, keepdims=True)
+
+    return y, gradient
+
+
+def _log_softmax_careful(x):
+    out = _log_softmax_finite(_capped(x))
     # Beside one +inf logit every other entry's log-probability is -inf, not -max.
-    out = tf.where((count == 1) & ~infinite, tf.constant(-float("inf"), x.dtype), out)
+    lone = (_infinities(x) == 1) & ~_is_inf(x)
+    out = tf.where(lone, tf.constant(-float("inf"), x.dtype), out)
     return _without_limit(x, out, -float("inf"))
+
+
+_log_softmax_last = _with_infinities(_log_softmax_fast, _log_softmax_careful)
 
 
 @activation("softmax", family="softmax", reference="Bridle 1990; Keras `keras.activations.softmax`")
