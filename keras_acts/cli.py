@@ -321,6 +321,20 @@ def _demo(args: argparse.Namespace, prog: str) -> int:
     return demo.run_from_args(args, prog)
 
 
+def _bench_arguments(parser: argparse.ArgumentParser) -> None:
+    from keras_acts import benchmarking
+
+    benchmarking.add_arguments(parser)
+
+
+def _bench(args: argparse.Namespace, prog: str) -> int:
+    import sys
+
+    from keras_acts import benchmarking
+
+    return benchmarking.run_from_args(args, sys.argv[1:])
+
+
 COMMANDS: tuple[Command, ...] = (
     Command(
         "list",
@@ -339,6 +353,12 @@ COMMANDS: tuple[Command, ...] = (
         "plot activations and their derivatives to an image file",
         _plot_arguments,
         _plot,
+    ),
+    Command(
+        "bench",
+        "benchmark speed and memory against Keras's built-ins and the copy floor",
+        _bench_arguments,
+        _bench,
     ),
     Command(
         "demo",

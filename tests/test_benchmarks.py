@@ -1,0 +1,118 @@
+"""Smoke test of the benchmark (keras_acts.benchmarking): a --quick run produces the report.
+
+Timings of a --quick run mean nothing; nothing here checks a timing, only that
+every stage runs and the report has its tables, columns and rows.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from keras_acts import benchmarking as bench
+from keras_acts import cli
+
+NAMES = ("lisht", "glu")  # a name Keras lacks; a gated name Keras has (output half as wide)
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    report, raw = out / "RESULTS.md", out / "results.json"
+    status = bench.main(
+        ["--quick", "--names", ",".join(NAMES), "--output", str(report), "--json", str(raw)]
+    )
+    return status, report.read_text(encoding="utf-8"), json.loads(raw.read_text(encoding="utf-8"))
+
+
+def _header(columns):
+    return "| " + " | ".join(columns) + " |"
+
+
+def _rows(report, columns):
+    """The rows of the table whose header is ``columns``, each a list of cells."""
+    lines = report.splitlines()
+    start = lines.index(_header(columns)) + 2
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows
+
+
+def test_exit_status_and_machine(quick_run):
+    status, report, raw = quick_run
+    assert status == 0
+    assert report.startswith("# keras_acts benchmarks")
+    assert "--quick smoke run" in report
+    for library in ("TensorFlow", "Keras", "NumPy"):
+        assert f"{library} " in report
+    assert raw["machine"]["cpu"] and raw["machine"]["usable_cores"] >= 1
+
+
+def test_kernel_table_has_every_name_and_mode(quick_run):
+    _, report, raw = quick_run
+    assert "## 2^12 elements, [4, 1024] float32" in report
+    rows = _rows(report, bench.KERNEL_COLUMNS)
+    assert [(r[0], r[1]) for r in rows] == [
+        (name, mode) for name in NAMES for mode in ("eager", "tf.function", "XLA")
+    ]
+    assert all(len(r) == len(bench.KERNEL_COLUMNS) for r in rows)
+    lisht = [r for r in rows if r[0] == "lisht"]
+    assert all(r[2] == r[3] == "n/a" for r in lisht)  # Keras lacks lisht
+    assert len(raw["kernels"]) == len(NAMES) * 3 * 2
+    for cell in raw["kernels"]:
+        assert cell["errors"] == {}
+        assert cell["vs_copy"]["median"] > 0
+        assert (cell["vs_keras"]["median"] is not None) == (cell["name"] == "glu")
+
+
+def test_other_tables(quick_run):
+    _, report, raw = quick_run
+    assert [r[0] for r in _rows(report, bench.SUMMARY_COLUMNS)] == list(NAMES)
+    assert [r[0] for r in _rows(report, bench.SMALL_COLUMNS)] == list(NAMES)
+    assert [r[0] for r in _rows(report, bench.MEMORY_COLUMNS)] == list(NAMES)
+    training = _rows(report, bench.TRAINING_COLUMNS)
+    assert [r[0] for r in training] == [bench.CONTROL, *NAMES]  # the control first: relu / relu
+    assert training[2][2] == "n/a"  # glu: gated, skipped with the reason below the table
+    prelu = _rows(report, bench.PRELU_COLUMNS)
+    assert len(prelu) == 3 * 2 and {r[1] for r in prelu} == {"eager", "tf.function", "XLA"}
+    assert raw["memory"]["available"], raw["memory"]["how"]
+    assert all(row["ours"]["peak"] > 0 for row in raw["memory"]["rows"])
+    assert "## Targets" in report and "### Missed targets" in report
+    assert isinstance(raw["misses"], list)
+
+
+def test_render_from_json(quick_run, tmp_path):
+    _, report, raw = quick_run
+    saved = tmp_path / "results.json"
+    saved.write_text(json.dumps(raw), encoding="utf-8")
+    again = tmp_path / "again.md"
+    assert bench.main(["--render", str(saved), "--output", str(again)]) == 0
+    assert again.read_text(encoding="utf-8") == report
+
+
+def test_helpers():
+    assert bench.parse_size("2^22") == bench.parse_size("2**22") == 4 * 2**20
+    with pytest.raises(ValueError):
+        bench.parse_size("1000")
+    assert bench.median_ratio([1.0, 4.0, 9.0], [1.0, 2.0, 3.0])["median"] == 2.0
+
+
+def test_bad_name_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main(["--names", "lsiht"])
+    assert exit_info.value.code == 2
+    assert "lisht" in capsys.readouterr().err
+
+
+def test_keras_acts_bench_verb_and_module_entry_point(tmp_path):
+    report = tmp_path / "verb.md"
+    status = cli.main(["bench", "--quick", "--names", "lisht", "--stages", "small",
+                       "--output", str(report)])
+    assert status == 0 and "| lisht |" in report.read_text(encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "benchmarks.bench", "--help"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and "--quick" in result.stdout
