@@ -23,6 +23,23 @@ def _slope(alpha, negative_slope, default):
     return float(slope)
 
 
+# float32 forms whose gradient is TensorFlow's one-kernel EluGrad / SeluGrad on the
+# output (the output alone is kept for the backward pass, as Keras's elu keeps it).
+# In float64 autodiff of the expm1 form is used instead: y + 1 cancels for x << 0,
+# which float64's gradient tolerance would notice and float32's rounding does not.
+@tf.custom_gradient
+def _unit_elu(x):
+    y = tf.where(x > 0, x, tf.math.expm1(tf.minimum(x, constant(0.0, x))))
+    return y, lambda dy: tf.raw_ops.EluGrad(gradients=dy, outputs=y)
+
+
+@tf.custom_gradient
+def _selu_float32(x):
+    negative = constant(_SELU_ALPHA, x) * tf.math.expm1(tf.minimum(x, constant(0.0, x)))
+    y = constant(_SELU_SCALE, x) * tf.where(x > 0, x, negative)
+    return y, lambda dy: tf.raw_ops.SeluGrad(gradients=dy, outputs=y)
+
+
 @activation("linear", aliases=("identity",), family="rectifiers", upcast_half=False,
             reference="Keras `keras.activations.linear`")
 def linear(x):
@@ -136,6 +153,8 @@ def elu(x, alpha=1.0):
     >>> elu([-1e-7, -1., 2.]).numpy()
     array([-9.9999994e-08, -6.3212055e-01,  2.0000000e+00], dtype=float32)
     """
+    if alpha == 1 and x.dtype != tf.float64:
+        return _unit_elu(x)
     negative = constant(alpha, x) * tf.math.expm1(tf.minimum(x, constant(0.0, x)))
     return tf.where(x > 0, x, negative)
 
@@ -159,6 +178,8 @@ def selu(x):
     >>> selu([-1., 0., 1.]).numpy()
     array([-1.1113307,  0.       ,  1.050701 ], dtype=float32)
     """
+    if x.dtype != tf.float64:
+        return _selu_float32(x)
     negative = constant(_SELU_ALPHA, x) * tf.math.expm1(tf.minimum(x, constant(0.0, x)))
     return constant(_SELU_SCALE, x) * tf.where(x > 0, x, negative)
 
