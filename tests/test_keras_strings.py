@@ -30,6 +30,11 @@ def test_dense_with_string_equals_dense_with_function(name):
     by_function.build((None, 7))
     by_function.set_weights(by_string.get_weights())
     np.testing.assert_array_equal(by_string(x).numpy(), by_function(x).numpy())
+    # keras_acts's function of the same name computes the same values.
+    ours = keras.layers.Dense(64, activation=getattr(keras_acts.activations, name))
+    ours.build((None, 7))
+    ours.set_weights(by_string.get_weights())
+    np.testing.assert_allclose(ours(x).numpy(), by_string(x).numpy(), rtol=2e-6, atol=1e-6)
     if name in OURS:
         assert by_string.activation is keras_acts.get(name)
         direct = keras_acts.get(name)(x @ by_string.kernel.numpy() + by_string.bias.numpy())

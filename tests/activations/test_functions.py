@@ -176,3 +176,12 @@ def test_leaky_relu_spellings_and_exact_float64_slope():
     np.testing.assert_array_equal(A.leaky_relu(x).numpy(), [-0.2, 2.0])
     np.testing.assert_array_equal(A.leaky_relu(x, alpha=0.1).numpy(), [-0.1, 2.0])
     np.testing.assert_array_equal(A.leaky_relu(x, negative_slope=0.1).numpy(), [-0.1, 2.0])
+
+
+def test_rrelu_function_random_in_training_seedable_mean_otherwise():
+    x = -tf.ones([2000])
+    np.testing.assert_allclose(A.rrelu(x).numpy(), -(1 / 8 + 1 / 3) / 2, rtol=1e-6)
+    slopes = -A.rrelu(x, training=True, seed=3).numpy()
+    assert slopes.min() >= 1 / 8 and slopes.max() <= 1 / 3 and slopes.std() > 0.03
+    np.testing.assert_array_equal(-A.rrelu(x, training=True, seed=3).numpy(), slopes)
+    np.testing.assert_array_equal(A.rrelu(-x, training=True, seed=3).numpy(), -x.numpy())
