@@ -144,7 +144,9 @@ def silu(x, beta=1.0):
     if beta == 0:
         return constant(0.5, x) * x
     if beta == 1:
-        return tf.math.multiply_no_nan(x, tf.math.sigmoid(_gate_input(x)))
+        # From the lowest finite value instead of -inf, x * sigmoid(x) is exactly -0,
+        # the limit; tf.nn.silu is TensorFlow's kernel pair with a recomputing gradient.
+        return tf.nn.silu(tf.maximum(x, constant(x.dtype.min, x)))
     wide = _wide(x)  # beta * x rounded in float32 would be amplified in the gate's tail
     gate = tf.math.sigmoid(_gate_input(constant(beta, wide) * wide))
     return tf.math.multiply_no_nan(x, tf.cast(gate, x.dtype))
