@@ -377,9 +377,10 @@ class ConfiguredActivation:
     """
 
     def __init__(self, activation: str, **options: Any):
-        self.activation = spec(activation).name
+        found = spec(activation)
+        self.activation = found.name
         self.options = dict(options)
-        self._fn = spec(activation).fn
+        self._fn = found.fn
         args = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
         self.__name__ = f"{self.activation}({args})"
         self._fn(keras.ops.zeros((2,)), **self.options)  # bad options fail here, not in a model

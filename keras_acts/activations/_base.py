@@ -38,6 +38,12 @@ def as_float_tensor(x: Any, argument: str = "x") -> tf.Tensor:
     raise TypeError(f"`{argument}` must hold real numbers, got a tensor of dtype {dtype.name}.")
 
 
+def as_float64(x: tf.Tensor) -> tf.Tensor:
+    """``x`` in float64, for formulas whose float32 rounding would be amplified
+    (gates whose argument scales ``x``, cancelling differences)."""
+    return x if x.dtype == tf.float64 else tf.cast(x, tf.float64)
+
+
 def constant(value: float, x: tf.Tensor) -> tf.Tensor:
     """``value`` in ``x``'s dtype (constants must not round through float32)."""
     return tf.constant(value, dtype=x.dtype)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, constant
+from keras_acts.activations._base import activation, as_float64, constant
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -327,7 +327,7 @@ def sine_relu(x, epsilon=0.0025):
     array([-0.6908866,  2.       ], dtype=float32)
     """
     # sin - cos cancels near its zeros: float32 is computed in float64.
-    wide = x if x.dtype == tf.float64 else tf.cast(x, tf.float64)
+    wide = as_float64(x)
     negative = tf.minimum(wide, constant(0.0, wide))
     wave = constant(epsilon, wide) * (tf.math.sin(negative) - tf.math.cos(negative))
     return tf.where(x > 0, x, tf.cast(wave, x.dtype))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, constant
+from keras_acts.activations._base import activation, as_float64, constant
 
 # Taylor coefficients of x - tanh(x) = sum_k c_k x^(2k+1), k = 1..10 (tanh's series).
 _TANH_SHRINK_SERIES = (
@@ -88,7 +88,7 @@ def tanh_shrink(x):
     >>> tanh_shrink([-2., 1e-3, 1.]).numpy()
     array([-1.0359725e+00,  3.3333325e-10,  2.3840584e-01], dtype=float32)
     """
-    wide = x if x.dtype == tf.float64 else tf.cast(x, tf.float64)
+    wide = as_float64(x)
     small = tf.abs(wide) < _SERIES_BELOW
     x_small = tf.where(small, wide, tf.zeros_like(wide))
     x2 = x_small * x_small

@@ -6,18 +6,12 @@ import math
 
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, constant
+from keras_acts.activations._base import activation, as_float64, constant
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 # Beyond |x| = 1e4 the GELU gate is exactly 0 or 1 in every dtype; clamping
 # there keeps x**3 finite, so no inf * 0 reaches the gradient.
 _GATE_CLAMP = 1e4
-
-
-def _wide(x):
-    """``x`` in float64: for gates whose argument scales ``x``, where float32
-    rounding of the argument would be amplified into the gate's tail."""
-    return x if x.dtype == tf.float64 else tf.cast(x, tf.float64)
 
 
 def _gate_input(t):
@@ -147,7 +141,7 @@ def silu(x, beta=1.0):
         # From the lowest finite value instead of -inf, x * sigmoid(x) is exactly -0,
         # the limit; tf.nn.silu is TensorFlow's kernel pair with a recomputing gradient.
         return tf.nn.silu(tf.maximum(x, constant(x.dtype.min, x)))
-    wide = _wide(x)  # beta * x rounded in float32 would be amplified in the gate's tail
+    wide = as_float64(x)  # beta * x rounded in float32 would be amplified in the gate's tail
     gate = tf.math.sigmoid(_gate_input(constant(beta, wide) * wide))
     return tf.math.multiply_no_nan(x, tf.cast(gate, x.dtype))
 
@@ -195,7 +189,7 @@ def gelu(x, approximate=False):
     """
     if approximate:
         return gelu_tanh(x)
-    wide = x if x.dtype == tf.float64 else tf.cast(x, tf.float64)
+    wide = as_float64(x)
     phi = constant(0.5, wide) * tf.math.erfc(_gate_input(wide) * constant(-0.5 ** 0.5, wide))
     return tf.math.multiply_no_nan(x, tf.cast(phi, x.dtype))
 
@@ -285,7 +279,7 @@ def gelu_tanh(x):
     """
     # The gate's argument reaches ~35 where the output still matters: computed in
     # float32 its rounding would cost ~30 ULP in the tail, so it is computed in float64.
-    wide = _wide(x)
+    wide = as_float64(x)
     z = tf.clip_by_value(wide, constant(-_GATE_CLAMP, wide), constant(_GATE_CLAMP, wide))
     gate = tf.math.sigmoid(constant(2 * _SQRT_2_OVER_PI, wide) * z * (1 + constant(0.044715, wide) * z * z))
     return tf.math.multiply_no_nan(x, tf.cast(gate, x.dtype))
@@ -308,7 +302,7 @@ def quick_gelu(x):
     >>> quick_gelu([-1., 0., 1.]).numpy()
     array([-0.15420423,  0.        ,  0.84579575], dtype=float32)
     """
-    wide = _wide(x)  # 1.702 x rounded in float32 would be amplified in the gate's tail
+    wide = as_float64(x)  # 1.702 x rounded in float32 would be amplified in the gate's tail
     gate = tf.math.sigmoid(_gate_input(constant(1.702, wide) * wide))
     return tf.math.multiply_no_nan(x, tf.cast(gate, x.dtype))
 
@@ -335,7 +329,7 @@ def snake(x, frequency=1.0):
     # In float64, a * x is exact for float32 inputs and sin reduces huge arguments
     # accurately. Where a * x overflows even there (float64 inputs near max), or x
     # is ±inf, the bounded periodic term is below x's precision: it is left out.
-    wide = _wide(x)
+    wide = as_float64(x)
     a = constant(frequency, wide)
     ax = a * wide
     ax = tf.where(tf.math.is_inf(ax), tf.zeros_like(ax), ax)
