@@ -14,6 +14,10 @@ passes names the table lacks to keras_acts's forgiving lookup: mixed case and
 dashes (``"Leaky-ReLU"``), parameterised strings (``"elu(alpha=0.5)"``), and an
 error naming the closest known names for typos.
 
+A second, smaller contact: ``Layer._post_build`` (Keras's hook, called right after
+every layer's ``build``) is wrapped so that a layer passed as ``activation=`` is built
+with its host; see :func:`build_activation_layers`.
+
 If a Keras release moves the table, :func:`add_name` stops working; importing
 keras_acts then warns, and ``tests/test_keras_hook.py`` fails, naming this
 module.
@@ -143,3 +147,84 @@ def add_name(name: str, fn: Callable) -> bool:
     # table and then resolves it by its bare name among the custom objects.
     keras.saving.get_custom_objects().setdefault(name, fn)
     return True
+
+
+# A layer passed as ``activation=`` (``Dense(8, activation=PReLU())``) is built with its
+# host. Keras builds a host from its input shape alone and never runs its activation
+# while doing so, so without this the activation's weights would appear only on the
+# host's first call on data: missing from ``summary()``, ``count_params()`` and
+# ``model.weights`` until then. Keras calls ``_post_build`` on every layer right after its
+# ``build`` (including when a saved model is loaded); the wrapper below then builds the
+# host's activation layers on the shape the host will give them.
+_ACTIVATION_ATTRIBUTES = ("activation", "recurrent_activation")
+
+
+def _hosts():
+    """Keras layers that apply ``activation`` to their output, and RNN cells."""
+    layers = keras.layers
+    output_activated = tuple(getattr(layers, name) for name in (
+        "Dense", "EinsumDense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose",
+        "Conv2DTranspose", "Conv3DTranspose", "SeparableConv1D", "SeparableConv2D",
+        "DepthwiseConv1D", "DepthwiseConv2D") if hasattr(layers, name))
+    cells = tuple(getattr(layers, name) for name in ("SimpleRNNCell", "LSTMCell", "GRUCell")
+                  if hasattr(layers, name))
+    return output_activated, cells
+
+
+def activation_input_shape(host, input_shape):
+    """The shape ``host``'s activations receive when built on ``input_shape``, or None."""
+    output_activated, cells = _hosts()
+    if isinstance(host, cells):
+        # Every gate and candidate of these cells has the shape of the state: [batch, units].
+        return (tuple(input_shape)[0], host.units)
+    if isinstance(host, output_activated):
+        return tuple(host.compute_output_shape(input_shape))
+    return None
+
+
+def build_activation_layers(host) -> None:
+    """Build the unbuilt layers ``host`` holds as activations, on the shape they will see."""
+    layers = [getattr(host, name, None) for name in _ACTIVATION_ATTRIBUTES]
+    layers = [layer for layer in layers if isinstance(layer, keras.layers.Layer) and not layer.built]
+    if not layers:
+        return
+    shapes = list((getattr(host, "_build_shapes_dict", None) or {}).values())
+    if len(shapes) != 1:
+        return
+    try:
+        shape = activation_input_shape(host, shapes[0])
+    except Exception:  # a host that cannot say its output shape builds its activation lazily
+        return
+    if shape is None:
+        return
+    with host._open_name_scope():
+        for layer in layers:
+            if not layer.built:
+                layer.build(shape)
+
+
+def _install_build_with_host() -> bool:
+    layer_class = keras.layers.Layer
+    original = getattr(layer_class, "_post_build", None)
+    if original is None or not hasattr(layer_class, "_open_name_scope"):
+        warnings.warn(
+            f"keras_acts could not find Layer._post_build in Keras {keras.__version__}; "
+            "layers passed as activation= will be built on their host's first call. "
+            "Please report this.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return False
+    if getattr(original, "_keras_acts_builds_activations", False):
+        return True
+
+    def _post_build(self):
+        original(self)
+        build_activation_layers(self)
+
+    _post_build._keras_acts_builds_activations = True
+    layer_class._post_build = _post_build
+    return True
+
+
+BUILDS_WITH_HOST = _install_build_with_host()

@@ -15,6 +15,38 @@ def test_hook_found_kerass_table():
     )
 
 
+def test_hook_builds_activation_layers_with_their_host():
+    assert _keras_hook.BUILDS_WITH_HOST, (
+        f"keras_acts/_keras_hook.py no longer finds Layer._post_build in Keras "
+        f"{keras.__version__}: layers passed as activation= are built late."
+    )
+    dense = keras.layers.Dense(3, activation=keras_acts.layers.PReLU())
+    dense.build((None, 2))
+    assert dense.activation.built, (
+        f"Keras {keras.__version__} no longer calls Layer._post_build after build: "
+        "see keras_acts/_keras_hook.py."
+    )
+
+
+def test_hosts_without_a_known_activation_shape_build_it_lazily():
+    class Host(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.activation = keras_acts.layers.PReLU()
+
+        def build(self, input_shape):
+            pass
+
+        def call(self, x):
+            return self.activation(x[..., :1])
+
+    host = Host()
+    host.build((None, 4))
+    assert not host.activation.built
+    assert tuple(host(keras.ops.ones((2, 4))).shape) == (2, 1)
+    assert tuple(host.activation.alpha.shape) == (1,)
+
+
 def test_kerass_get_reads_the_table():
     # If Keras's get stops consulting ALL_OBJECTS_DICT, this is the test that says so.
     assert keras.activations.get("lisht") is lisht, (

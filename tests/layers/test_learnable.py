@@ -70,9 +70,28 @@ def test_prelu_weights_exist_once_built_symbolically():
     assert tuple(layer.alpha.shape) == (1, 6)
 
 
-def test_prelu_as_activation_of_dense_is_tracked_and_trained():
-    # Keras builds the host without running its activation: the weights appear on the
-    # host's first call, then train and save with it (tests/test_saving.py reloads one).
+def test_a_layer_passed_as_activation_is_built_with_its_host():
+    # Keras builds a host from shapes alone, without running its activation;
+    # keras_acts builds the activation layer right after, on the shape it will see.
+    dense = keras.layers.Dense(4, activation=L.PReLU())
+    conv = keras.layers.Conv1D(4, 2, activation=L.PReLU(shared_axes=[1]))
+    lstm = keras.layers.LSTM(3, activation=L.PReLU(), recurrent_activation=L.Swish())
+    kerass = keras.layers.Dense(2, activation=keras.layers.PReLU())  # Keras's own layer too
+    inputs = keras.Input((5, 4))
+    model = keras.Model(inputs, kerass(lstm(conv(inputs))))  # never called on data
+    assert tuple(conv.activation.alpha.shape) == (1, 4)
+    assert tuple(lstm.cell.activation.alpha.shape) == (3,)
+    assert tuple(lstm.cell.recurrent_activation.beta.shape) == (3,)
+    assert tuple(kerass.activation.alpha.shape) == (2,)
+    dense_model = keras.Sequential([keras.Input((3,)), dense])
+    assert tuple(dense.activation.alpha.shape) == (4,)
+    assert dense_model.count_params() == 3 * 4 + 4 + 4
+    assert {w.path for w in dense.weights} >= {dense.activation.alpha.path}
+    assert model.count_params() == sum(int(np.prod(w.shape)) for w in model.weights)
+    assert len(model.weights) == 2 + 1 + 3 + 2 + 2 + 1
+
+
+def test_prelu_as_activation_of_dense_is_trained():
     dense = keras.layers.Dense(4, activation=L.PReLU(alpha_initializer=0.25))
     model = keras.Sequential([keras.Input((3,)), dense])
     model.compile("sgd", "mse")
