@@ -20,6 +20,12 @@ from keras_acts import registry
 
 _HALF = (tf.float16, tf.bfloat16)
 
+try:  # TensorFlow's own check, private: whether any GradientTape is recording now
+    from tensorflow.python.eager.record import could_possibly_record as _tape_is_recording
+except ImportError:  # pragma: no cover - a TensorFlow that moved it: always record
+    def _tape_is_recording() -> bool:
+        return True
+
 
 def as_float_tensor(x: Any, argument: str = "x") -> tf.Tensor:
     """``x`` as a real floating-point tensor (integers become ``floatx()``)."""
@@ -47,6 +53,24 @@ def as_float64(x: tf.Tensor) -> tf.Tensor:
 def constant(value: float, x: tf.Tensor) -> tf.Tensor:
     """``value`` in ``x``'s dtype (constants must not round through float32)."""
     return tf.constant(value, dtype=x.dtype)
+
+
+def custom_gradient(formula: Callable) -> Callable:
+    """``tf.custom_gradient``, skipped in eager mode when no tape is recording.
+
+    Recording a custom gradient in eager mode costs about 70 µs per call, many
+    times a small tensor's whole forward pass; with no tape there is nothing to
+    record it for. ``formula`` returns ``(y, gradient)`` as for ``tf.custom_gradient``.
+    """
+    with_gradient = tf.custom_gradient(formula)
+
+    @functools.wraps(formula)
+    def call(x):
+        if tf.executing_eagerly() and not _tape_is_recording():
+            return formula(x)[0]
+        return with_gradient(x)
+
+    return call
 
 
 def activation(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, as_float64, constant
+from keras_acts.activations._base import activation, as_float64, constant, custom_gradient
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -27,15 +27,17 @@ def _slope(alpha, negative_slope, default):
 # output (the output alone is kept for the backward pass, as Keras's elu keeps it).
 # In float64 autodiff of the expm1 form is used instead: y + 1 cancels for x << 0,
 # which float64's gradient tolerance would notice and float32's rounding does not.
-@tf.custom_gradient
+@custom_gradient
 def _unit_elu(x):
-    y = tf.where(x > 0, x, tf.math.expm1(tf.minimum(x, constant(0.0, x))))
+    # expm1 overflows to inf for large x where it is not selected; the gradient
+    # below never differentiates it.
+    y = tf.where(x > 0, x, tf.math.expm1(x))
     return y, lambda dy: tf.raw_ops.EluGrad(gradients=dy, outputs=y)
 
 
-@tf.custom_gradient
+@custom_gradient
 def _selu_float32(x):
-    negative = constant(_SELU_ALPHA, x) * tf.math.expm1(tf.minimum(x, constant(0.0, x)))
+    negative = constant(_SELU_ALPHA, x) * tf.math.expm1(x)
     y = constant(_SELU_SCALE, x) * tf.where(x > 0, x, negative)
     return y, lambda dy: tf.raw_ops.SeluGrad(gradients=dy, outputs=y)
 

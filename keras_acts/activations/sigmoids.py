@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, constant
+from keras_acts.activations._base import activation, constant, custom_gradient
 
 
-@tf.custom_gradient
+@custom_gradient
 def _sigmoid_exact_gradient(x):
     y = tf.math.sigmoid(x)
 
@@ -18,7 +18,7 @@ def _sigmoid_exact_gradient(x):
     return y, gradient
 
 
-@tf.custom_gradient
+@custom_gradient
 def _tanh_exact_gradient(x):
     y = tf.math.tanh(x)
 

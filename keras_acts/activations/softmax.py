@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_acts.activations._base import activation
+from keras_acts.activations._base import activation, custom_gradient
 
 
 def check_axis(x: tf.Tensor, axis: int) -> int:
@@ -73,7 +73,7 @@ def _with_infinities(fast, careful):
     return apply
 
 
-@tf.custom_gradient
+@custom_gradient
 def _softmax_fast(x):
     y = tf.nn.softmax(x)
     # A NaN entry makes the row's sum NaN; dividing by it spreads NaN to the row.
@@ -104,7 +104,7 @@ def _log_softmax_finite(x):
     return z - tf.math.log1p(rest + ties)
 
 
-@tf.custom_gradient
+@custom_gradient
 def _log_softmax_fast(x):
     y = _log_softmax_finite(x)
 

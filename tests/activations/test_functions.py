@@ -185,3 +185,22 @@ def test_rrelu_function_random_in_training_seedable_mean_otherwise():
     assert slopes.min() >= 1 / 8 and slopes.max() <= 1 / 3 and slopes.std() > 0.03
     np.testing.assert_array_equal(-A.rrelu(x, training=True, seed=3).numpy(), slopes)
     np.testing.assert_array_equal(A.rrelu(-x, training=True, seed=3).numpy(), -x.numpy())
+
+
+def test_custom_gradients_are_recorded_under_a_tape_and_skipped_without_one():
+    from keras_acts.activations import _base
+
+    assert _base._tape_is_recording.__module__.startswith("tensorflow"), (
+        f"TensorFlow {tf.__version__} moved could_possibly_record (see "
+        "keras_acts/activations/_base.py): custom gradients are now recorded in every eager call."
+    )
+    x = tf.constant([40.0, -3.0], tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        assert _base._tape_is_recording()
+        y = A.sigmoid(x)
+    # sigmoid(40) rounds to 1, so TensorFlow's own gradient y (1 - y) would be 0.
+    gradient = tape.gradient(y, x).numpy()
+    np.testing.assert_allclose(gradient, [np.exp(-40.0), np.exp(-3) / (1 + np.exp(-3)) ** 2], rtol=1e-12)
+    assert not _base._tape_is_recording()
+    np.testing.assert_array_equal(A.sigmoid(x).numpy(), y.numpy())
