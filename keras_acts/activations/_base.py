@@ -60,14 +60,32 @@ def custom_gradient(formula: Callable) -> Callable:
 
     Recording a custom gradient in eager mode costs about 70 µs per call, many
     times a small tensor's whole forward pass; with no tape there is nothing to
-    record it for. ``formula`` returns ``(y, gradient)`` as for ``tf.custom_gradient``.
+    record it for. ``formula(x, *options)`` returns ``(y, gradient)`` as for
+    ``tf.custom_gradient``; ``options`` are Python numbers, not differentiated.
+
+    The gradient's ops wait for the upstream gradient. Without that, TensorFlow's
+    dataflow runs the part that depends on the forward tensors alone (``exp(-y)``
+    of ``dy * (1 - exp(-y))``) during the forward pass and keeps its result until
+    the backward pass: one more tensor per layer at the training step's peak.
     """
-    with_gradient = tf.custom_gradient(formula)
+
+    def ordered(x, *options):
+        y, gradient = formula(x, *options)
+
+        def after_upstream(dy):
+            with tf.control_dependencies([dy]):
+                return gradient(dy)
+
+        return y, after_upstream
+
+    with_gradient = tf.custom_gradient(ordered)
 
     @functools.wraps(formula)
-    def call(x):
+    def call(x, *options):
         if tf.executing_eagerly() and not _tape_is_recording():
-            return formula(x)[0]
+            return formula(x, *options)[0]
+        if options:
+            return tf.custom_gradient(lambda t: ordered(t, *options))(x)
         return with_gradient(x)
 
     return call

@@ -36,6 +36,13 @@ def _unit_elu(x):
 
 
 @custom_gradient
+def _celu_float32(x, alpha):  # alpha > 0; celu'(x) = exp(x / alpha) = y / alpha + 1 for x < 0
+    a = constant(alpha, x)
+    y = tf.where(x > 0, x, a * tf.math.expm1(x / a))
+    return y, lambda dy: tf.raw_ops.EluGrad(gradients=dy, outputs=y / a)
+
+
+@custom_gradient
 def _selu_float32(x):
     negative = constant(_SELU_ALPHA, x) * tf.math.expm1(x)
     y = constant(_SELU_SCALE, x) * tf.where(x > 0, x, negative)
@@ -247,6 +254,8 @@ def celu(x, alpha=1.0):
     """
     if not isinstance(alpha, (int, float)) or alpha == 0:
         raise ValueError(f"`alpha` must be a non-zero number, got {alpha!r}")
+    if alpha > 0 and x.dtype != tf.float64:
+        return _celu_float32(x, alpha)
     a = constant(alpha, x)
     return tf.where(x > 0, x, a * tf.math.expm1(tf.minimum(x, constant(0.0, x)) / a))
 

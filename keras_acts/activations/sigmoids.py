@@ -30,6 +30,15 @@ def _tanh_exact_gradient(x):
     return y, gradient
 
 
+@custom_gradient
+def _log_sigmoid_from_output(x):
+    y = -tf.math.softplus(-x)
+    # log_sigmoid'(x) = sigmoid(-x) = 1 - exp(y): from the output alone, which the next
+    # layer keeps anyway (TensorFlow's gradient keeps -x as well), and without
+    # cancellation in any dtype.
+    return y, lambda dy: tf.math.expm1(y) * -dy
+
+
 @activation("sigmoid", aliases=("logistic",), family="sigmoids",
             reference="Keras `keras.activations.sigmoid`")
 def sigmoid(x):
@@ -152,7 +161,7 @@ def log_sigmoid(x):
     >>> log_sigmoid([-30., 0., 30.]).numpy()
     array([-3.000000e+01, -6.931472e-01, -9.357623e-14], dtype=float32)
     """
-    return -tf.math.softplus(-x)
+    return _log_sigmoid_from_output(x)
 
 
 @activation("hard_tanh", aliases=("hardtanh",), family="sigmoids", upcast_half=False,

@@ -6,7 +6,7 @@ import math
 
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, as_float64, constant
+from keras_acts.activations._base import activation, as_float64, constant, custom_gradient
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 # Beyond |x| = 1e4 the GELU gate is exactly 0 or 1 in every dtype; clamping
@@ -24,6 +24,43 @@ def _gate_input(t):
     """
     below = 750.0 if t.dtype == tf.float64 else 110.0  # exp(-below) underflows to 0
     return tf.clip_by_value(t, constant(-below, t), constant(40.0, t))
+
+
+# Gradients from the output alone, for functions whose derivative is a function of
+# their value: the backward pass then keeps only y, which the next layer keeps anyway
+# (as relu's does), not x as well.
+@custom_gradient
+def _softplus_from_output(x, beta):
+    if beta == 1:
+        y = tf.math.softplus(x)
+        # softplus'(x) = sigmoid(x) = 1 - exp(-y), with no cancellation (expm1).
+        return y, lambda dy: tf.math.expm1(-y) * -dy
+    b = constant(beta, x)
+    # Past beta * x = 40, softplus(beta x) / beta is x to every dtype's precision;
+    # clamping first keeps beta * x from overflowing.
+    limit = constant(40.0 / beta, x)
+    y = tf.where(x > limit, x, tf.math.softplus(b * tf.minimum(x, limit)) / b)
+    return y, lambda dy: tf.math.expm1(-b * y) * -dy
+
+
+@custom_gradient
+def _squareplus_from_output(x, b):
+    magnitude = tf.abs(x)
+    # Past sqrt(max) / 2, x^2 would overflow and sqrt(x^2 + b) equals |x| anyway.
+    big = constant(x.dtype.max ** 0.5 / 2, x)
+    clamped = tf.minimum(magnitude, big)
+    root = tf.where(magnitude > big, magnitude, tf.sqrt(clamped * clamped + constant(b, x)))
+    half = constant(0.5, x)
+    # x >= 0: (x + root) / 2, halved before adding so x = max cannot overflow;
+    # x < 0: the same value as b / (2 (root - x)), without cancellation.
+    y = tf.where(x >= 0, half * x + half * root, constant(b / 2, x) / (root + magnitude))
+
+    def gradient(dy):
+        # squareplus'(x) = y^2 / (y^2 + b / 4), as 1 / (1 + (b / 4) / y^2): 1 where y^2
+        # overflows, 0 where it underflows, relative error of a few ULP elsewhere.
+        return dy / (1 + constant(b / 4, y) / (y * y))
+
+    return y, gradient
 
 
 @activation("softplus", family="smooth",
@@ -47,16 +84,9 @@ def softplus(x, beta=1.0):
     >>> softplus([-20., 0., 20.]).numpy()
     array([2.0611537e-09, 6.9314718e-01, 2.0000000e+01], dtype=float32)
     """
-    if beta == 1:
-        return tf.math.softplus(x)
     if not isinstance(beta, (int, float)) or not beta > 0:
         raise ValueError(f"`beta` must be a positive number, got {beta!r}")
-    b = constant(beta, x)
-    # Past beta * x = 40, softplus(beta x) / beta is x to every dtype's precision;
-    # clamping first keeps beta * x from overflowing.
-    linear = x > constant(40.0 / beta, x)
-    capped = tf.minimum(x, constant(40.0 / beta, x))
-    return tf.where(linear, x, tf.math.softplus(b * capped) / b)
+    return _softplus_from_output(x, float(beta))
 
 
 @activation("sparse_plus", family="smooth", reference="Blondel et al. 2019, arXiv:1901.02324")
@@ -104,15 +134,7 @@ def squareplus(x, b=4.0):
         raise ValueError(f"`b` must be a non-negative number, got {b!r}")
     if b == 0:  # (x + |x|) / 2 is relu; its kink at 0 has gradient 0, as relu's
         return tf.nn.relu(x)
-    magnitude = tf.abs(x)
-    # Past sqrt(max) / 2, x^2 would overflow and sqrt(x^2 + b) equals |x| anyway.
-    big = constant(x.dtype.max ** 0.5 / 2, x)
-    clamped = tf.minimum(magnitude, big)
-    root = tf.where(magnitude > big, magnitude, tf.sqrt(clamped * clamped + constant(b, x)))
-    half = constant(0.5, x)
-    # x >= 0: (x + root) / 2, halved before adding so x = max cannot overflow;
-    # x < 0: the same value as b / (2 (root - x)), without cancellation.
-    return tf.where(x >= 0, half * x + half * root, constant(b / 2, x) / (root + magnitude))
+    return _squareplus_from_output(x, float(b))
 
 
 @activation("silu", aliases=("swish",), family="smooth",

@@ -17,6 +17,8 @@ computed at the cast inputs, once per module (cached). Requirements checked:
 * float64 gradients within 1e-6 relative of the exact derivative (absolute
   1e-6 * eps below |derivative| = eps), except at kinks, where the left and
   right derivatives differ;
+* float32 gradients within 1e-5 relative plus 4 eps absolute (the custom
+  gradients, computed from the output, are float32-only for the ELU family);
 * gradients finite wherever the exact derivative rounded to the dtype is
   finite, in every dtype.
 
@@ -118,6 +120,11 @@ def cases(table: dict, dtypes=DTYPES) -> list:
 
 ELEMENTWISE_CASES = cases(references.ELEMENTWISE)
 ELEMENTWISE_F64_CASES = cases(references.ELEMENTWISE, dtypes=("float64",))
+# float32 gradients: within 1e-5 relative plus 4 eps absolute. The absolute part is
+# the float32 rounding of gradients computed from the output (TensorFlow's tanh and
+# sigmoid gradients, 1 - y^2 and y (1 - y), give 0 where y rounds to 1).
+F32_GRADIENT_RTOL = 1e-5
+F32_GRADIENT_ATOL = 4 * 2.0 ** -23
 ROWWISE_CASES = cases(references.ROWWISE)
 ROWWISE_F64_CASES = cases(references.ROWWISE, dtypes=("float64",))
 DISTRIBUTION_CASES = cases({n: r for n, r in references.ROWWISE.items() if r.sums_to_one})
@@ -246,6 +253,32 @@ def test_gradient_accurate(name, setting, dtype):
             failures.append(f"x={p.x!r}: {check.text}")
     assert not failures, report(
         f"{label(name, setting, dtype)} gradient outside {GRADIENT_RTOL:g} relative", failures, total)
+
+
+ELEMENTWISE_F32_CASES = cases(references.ELEMENTWISE, dtypes=("float32",))
+
+
+@pytest.mark.parametrize("name, setting, dtype", ELEMENTWISE_F32_CASES)
+def test_float32_gradient_accurate(name, setting, dtype):
+    """float32 gradients (custom ones among them) within F32_GRADIENT_RTOL relative plus
+    F32_GRADIENT_ATOL absolute of the exact derivative."""
+    failures, total = [], 0
+    entry = references.ELEMENTWISE[name]
+    scale = abs(float(dict(setting).get(entry.periodic_in, 1.0))) if entry.periodic_in else 0.0
+    for p in finite_points(name, setting, dtype):
+        exact = derivative(p.left, p.right)
+        if is_kink(p.left, p.right) or not math.isfinite(rounded(exact, dtype)):
+            continue
+        if scale and abs(p.x) * scale > 2 ** 24:
+            continue  # the derivative depends on an argument float32 cannot resolve
+        total += 1
+        error = abs(p.dy - to_float64(exact))
+        if not error <= F32_GRADIENT_RTOL * abs(to_float64(exact)) + F32_GRADIENT_ATOL:
+            failures.append(f"x={show(p.x, dtype)}: gradient={p.dy!r} expected={show_exact(exact)} "
+                            f"error={error:.3g}")
+    assert not failures, report(
+        f"{label(name, setting, dtype)} gradient outside {F32_GRADIENT_RTOL:g} relative "
+        f"+ {F32_GRADIENT_ATOL:.3g}", failures, total)
 
 
 @pytest.mark.parametrize("name, setting, dtype", ELEMENTWISE_F64_CASES)
