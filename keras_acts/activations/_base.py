@@ -91,6 +91,24 @@ def custom_gradient(formula: Callable) -> Callable:
     return call
 
 
+def with_derivative(derivative: Callable) -> Callable[[Callable], Callable]:
+    """Give ``forward(x, *options)`` the gradient ``dy * derivative(x, *options)``.
+
+    The derivative is computed in the backward pass from ``x`` alone: a training
+    step keeps ``x`` and none of the forward formula's intermediates, and the
+    derivative can be computed in ``x``'s dtype where the value needs float64.
+    """
+
+    def decorate(forward: Callable) -> Callable:
+        def formula(x, *options):
+            return forward(x, *options), lambda dy: dy * derivative(x, *options)
+
+        formula.__name__ = formula.__qualname__ = forward.__name__
+        return custom_gradient(formula)
+
+    return decorate
+
+
 def activation(
     name: str,
     *,

@@ -80,6 +80,22 @@ def tanh(x):
     return tf.math.tanh(x)
 
 
+@custom_gradient
+def _softsign_from_output(x):
+    # Clamping to the largest finite value keeps inf/inf out; softsign is
+    # already 1 to working precision there, and the gradient there is 0.
+    big = constant(x.dtype.max, x)
+    y = tf.nn.softsign(tf.clip_by_value(x, -big, big))
+
+    def gradient(dy):
+        # softsign'(x) = 1 / (1 + |x|)^2 = (1 - |y|)^2: from the output, which the next
+        # layer keeps anyway; within an absolute eps or so, as TensorFlow's tanh gradient.
+        r = 1 - tf.abs(y)
+        return dy * (r * r)
+
+    return y, gradient
+
+
 @activation("softsign", family="sigmoids",
             reference="Bergstra et al. 2009, 'Quadratic polynomials learn better image features'")
 def softsign(x):
@@ -97,10 +113,7 @@ def softsign(x):
     >>> softsign([-3., 0., 1., float("inf")]).numpy()
     array([-0.75,  0.  ,  0.5 ,  1.  ], dtype=float32)
     """
-    # Clamping to the largest finite value keeps inf/inf out; softsign is
-    # already 1 to working precision there, and the gradient there is 0.
-    big = constant(x.dtype.max, x)
-    return tf.nn.softsign(tf.clip_by_value(x, -big, big))
+    return _softsign_from_output(x)
 
 
 @activation("hard_sigmoid", family="sigmoids",

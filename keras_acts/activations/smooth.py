@@ -6,7 +6,13 @@ import math
 
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, as_float64, constant, custom_gradient
+from keras_acts.activations._base import (
+    activation,
+    as_float64,
+    constant,
+    custom_gradient,
+    with_derivative,
+)
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 # Beyond |x| = 1e4 the GELU gate is exactly 0 or 1 in every dtype; clamping
@@ -24,6 +30,161 @@ def _gate_input(t):
     """
     below = 750.0 if t.dtype == tf.float64 else 110.0  # exp(-below) underflows to 0
     return tf.clip_by_value(t, constant(-below, t), constant(40.0, t))
+
+
+# Self-gated functions x * gate(x): the forward pass computes the gate in float64
+# where float32 rounding of its argument would be amplified in the tail; their
+# derivatives (with_derivative) need no such care and are computed in x's dtype,
+# from x alone, in the backward pass.
+
+
+def _sigmoid_gated_derivative(x, a):
+    """d/dx x sigmoid(a x) = g + a x g sigmoid(-a x), g = sigmoid(a x)."""
+    z = _gate_input(constant(a, x) * x)
+    g = tf.math.sigmoid(z)
+    return g + z * g * tf.math.sigmoid(-z)
+
+
+@with_derivative(_sigmoid_gated_derivative)
+def _sigmoid_gated(x, a):
+    wide = as_float64(x)  # a x rounded in float32 would be amplified in the gate's tail
+    gate = tf.math.sigmoid(_gate_input(constant(a, wide) * wide))
+    return tf.math.multiply_no_nan(x, tf.cast(gate, x.dtype))
+
+
+def _gelu_derivative(x):
+    """d/dx x Phi(x) = Phi(x) + x phi(x)."""
+    z = _gate_input(x)
+    density = constant((2 * math.pi) ** -0.5, z) * tf.math.exp(constant(-0.5, z) * z * z)
+    return constant(0.5, z) * tf.math.erfc(z * constant(-0.5 ** 0.5, z)) + z * density
+
+
+@with_derivative(_gelu_derivative)
+def _gelu_erfc(x):
+    wide = as_float64(x)
+    phi = constant(0.5, wide) * tf.math.erfc(_gate_input(wide) * constant(-0.5 ** 0.5, wide))
+    return tf.math.multiply_no_nan(x, tf.cast(phi, x.dtype))
+
+
+def _gelu_tanh_derivative(x):
+    """d/dx x g(u) = g + x g (1 - g) u'(x), g = sigmoid, u = 2 sqrt(2/pi) (x + k x^3)."""
+    z = tf.clip_by_value(x, constant(-_GATE_CLAMP, x), constant(_GATE_CLAMP, x))
+    k, c = constant(0.044715, z), constant(2 * _SQRT_2_OVER_PI, z)
+    z2 = z * z
+    u = c * z * (1 + k * z2)
+    g = tf.math.sigmoid(u)
+    return g + z * g * tf.math.sigmoid(-u) * c * (1 + 3 * k * z2)
+
+
+@with_derivative(_gelu_tanh_derivative)
+def _gelu_tanh_sigmoid(x):
+    # The gate's argument reaches ~35 where the output still matters: computed in
+    # float32 its rounding would cost ~30 ULP in the tail, so it is computed in float64.
+    wide = as_float64(x)
+    z = tf.clip_by_value(wide, constant(-_GATE_CLAMP, wide), constant(_GATE_CLAMP, wide))
+    gate = tf.math.sigmoid(constant(2 * _SQRT_2_OVER_PI, wide) * z * (1 + constant(0.044715, wide) * z * z))
+    return tf.math.multiply_no_nan(x, tf.cast(gate, x.dtype))
+
+
+def _mish_derivative(x):
+    """d/dx x t = t + x (1 - t^2) sigmoid(x), t = tanh(softplus(x))."""
+    z = _gate_input(x)
+    t = tf.math.tanh(tf.math.softplus(z))
+    return t + z * (1 - t * t) * tf.math.sigmoid(z)
+
+
+@with_derivative(_mish_derivative)
+def _mish(x):
+    # multiply_no_nan: -inf * 0 is 0 (the limit), while NaN * NaN stays NaN. It also
+    # keeps oneDNN's graph rewrite from fusing x * tanh(softplus(x)) under
+    # tf.function: that fused kernel (Keras's mish gets it) is off by ~5e-5
+    # relative in the tail (x near -6), hundreds of float32 ULP.
+    return tf.math.multiply_no_nan(x, tf.math.tanh(tf.math.softplus(_gate_input(x))))
+
+
+def _lisht_derivative(x):
+    """d/dx x tanh(x) = t + x (1 - t^2); 0 * inf is the limit 0 there."""
+    t = tf.math.tanh(x)
+    return t + tf.math.multiply_no_nan(x, 1 - t * t)
+
+
+@with_derivative(_lisht_derivative)
+def _lisht(x):
+    return x * tf.math.tanh(x)
+
+
+@with_derivative(lambda x: tf.math.cos(x) - x * tf.math.sin(x))
+def _gcu(x):
+    return x * tf.math.cos(x)
+
+
+def _snake_argument(x, frequency):
+    # In float64, a * x is exact for float32 inputs and sin reduces huge arguments
+    # accurately. Where a * x overflows even there (float64 inputs near max), or x
+    # is ±inf, the bounded periodic term is below x's precision: it is left out.
+    wide = as_float64(x)
+    a = constant(frequency, wide)
+    ax = a * wide
+    return a, tf.where(tf.math.is_inf(ax), tf.zeros_like(ax), ax)
+
+
+def _snake_derivative(x, frequency):
+    """d/dx (x + sin(a x)^2 / a) = 1 + 2 sin(a x) cos(a x)."""
+    _, ax = _snake_argument(x, frequency)
+    return tf.cast(1 + 2 * tf.math.sin(ax) * tf.math.cos(ax), x.dtype)
+
+
+@with_derivative(_snake_derivative)
+def _snake(x, frequency):
+    a, ax = _snake_argument(x, frequency)
+    return x + tf.cast(tf.square(tf.math.sin(ax)) / a, x.dtype)
+
+
+def _smish_derivative(x):
+    """d/dx x g = g + x (1 - g^2) s (1 - s) / (1 + s), g = tanh(log1p(s)), s = sigmoid(x)."""
+    z = _gate_input(x)
+    s = tf.math.sigmoid(z)
+    g = tf.math.tanh(tf.math.log1p(s))
+    return g + z * (1 - g * g) * s * tf.math.sigmoid(-z) / (1 + s)
+
+
+@with_derivative(_smish_derivative)
+def _smish(x):
+    return tf.math.multiply_no_nan(x, tf.math.tanh(tf.math.log1p(tf.math.sigmoid(_gate_input(x)))))
+
+
+def _serf_derivative(x):
+    """d/dx x erf(softplus(x)) = g + x (2 / sqrt(pi)) exp(-softplus(x)^2) sigmoid(x)."""
+    z = _gate_input(x)
+    softplus = tf.math.softplus(z)
+    slope = constant(2 / math.sqrt(math.pi), z) * tf.math.exp(-softplus * softplus)
+    return tf.math.erf(softplus) + z * slope * tf.math.sigmoid(z)
+
+
+@with_derivative(_serf_derivative)
+def _serf(x):
+    return tf.math.multiply_no_nan(x, tf.math.erf(tf.math.softplus(_gate_input(x))))
+
+
+def _elish_derivative(x):
+    """x >= 0: s + x s (1 - s); below: exp(x) s + expm1(x) s (1 - s); s = sigmoid(x)."""
+    z = _gate_input(x)
+    zero = constant(0.0, z)
+    p, n = tf.maximum(z, zero), tf.minimum(z, zero)
+    sp, sn = tf.math.sigmoid(p), tf.math.sigmoid(n)
+    return tf.where(x >= 0, sp + p * sp * tf.math.sigmoid(-p),
+                    tf.math.exp(n) * sn + tf.math.expm1(n) * sn * tf.math.sigmoid(-n))
+
+
+@with_derivative(_elish_derivative)
+def _elish(x):
+    zero = constant(0.0, x)
+    positive, negative = tf.maximum(x, zero), tf.minimum(x, zero)
+    return tf.where(
+        x >= 0,
+        positive * tf.math.sigmoid(positive),
+        tf.math.expm1(negative) * tf.math.sigmoid(negative),
+    )
 
 
 # Gradients from the output alone, for functions whose derivative is a function of
@@ -163,9 +324,7 @@ def silu(x, beta=1.0):
         # From the lowest finite value instead of -inf, x * sigmoid(x) is exactly -0,
         # the limit; tf.nn.silu is TensorFlow's kernel pair with a recomputing gradient.
         return tf.nn.silu(tf.maximum(x, constant(x.dtype.min, x)))
-    wide = as_float64(x)  # beta * x rounded in float32 would be amplified in the gate's tail
-    gate = tf.math.sigmoid(_gate_input(constant(beta, wide) * wide))
-    return tf.math.multiply_no_nan(x, tf.cast(gate, x.dtype))
+    return _sigmoid_gated(x, float(beta))
 
 
 @activation("hard_silu", aliases=("hard_swish",), family="smooth",
@@ -211,9 +370,7 @@ def gelu(x, approximate=False):
     """
     if approximate:
         return gelu_tanh(x)
-    wide = as_float64(x)
-    phi = constant(0.5, wide) * tf.math.erfc(_gate_input(wide) * constant(-0.5 ** 0.5, wide))
-    return tf.math.multiply_no_nan(x, tf.cast(phi, x.dtype))
+    return _gelu_erfc(x)
 
 
 @activation("exponential", aliases=("exp",), family="smooth",
@@ -251,11 +408,7 @@ def mish(x):
     >>> mish([-1., 0., 1., -float("inf")]).numpy()
     array([-0.3034015,  0.       ,  0.8650984,  0.       ], dtype=float32)
     """
-    # multiply_no_nan: -inf * 0 is 0 (the limit), while NaN * NaN stays NaN. It also
-    # keeps oneDNN's graph rewrite from fusing x * tanh(softplus(x)) under
-    # tf.function: that fused kernel (Keras's mish gets it) is off by ~5e-5
-    # relative in the tail (x near -6), hundreds of float32 ULP.
-    return tf.math.multiply_no_nan(x, tf.math.tanh(tf.math.softplus(_gate_input(x))))
+    return _mish(x)
 
 
 @activation("lisht", family="smooth", reference="Roy et al. 2019, arXiv:1901.05894")
@@ -275,7 +428,7 @@ def lisht(x):
     >>> lisht([-2., 0., 1.]).numpy()
     array([1.9280552, 0.       , 0.7615942], dtype=float32)
     """
-    return x * tf.math.tanh(x)
+    return _lisht(x)
 
 
 @activation("gelu_tanh", aliases=("gelu_approximate", "approximate_gelu", "gelu_new"),
@@ -299,12 +452,7 @@ def gelu_tanh(x):
     >>> gelu_tanh([-1., 0., 1.]).numpy()
     array([-0.15880801,  0.        ,  0.841192  ], dtype=float32)
     """
-    # The gate's argument reaches ~35 where the output still matters: computed in
-    # float32 its rounding would cost ~30 ULP in the tail, so it is computed in float64.
-    wide = as_float64(x)
-    z = tf.clip_by_value(wide, constant(-_GATE_CLAMP, wide), constant(_GATE_CLAMP, wide))
-    gate = tf.math.sigmoid(constant(2 * _SQRT_2_OVER_PI, wide) * z * (1 + constant(0.044715, wide) * z * z))
-    return tf.math.multiply_no_nan(x, tf.cast(gate, x.dtype))
+    return _gelu_tanh_sigmoid(x)
 
 
 @activation("quick_gelu", family="smooth",
@@ -324,9 +472,7 @@ def quick_gelu(x):
     >>> quick_gelu([-1., 0., 1.]).numpy()
     array([-0.15420423,  0.        ,  0.84579575], dtype=float32)
     """
-    wide = as_float64(x)  # 1.702 x rounded in float32 would be amplified in the gate's tail
-    gate = tf.math.sigmoid(_gate_input(constant(1.702, wide) * wide))
-    return tf.math.multiply_no_nan(x, tf.cast(gate, x.dtype))
+    return _sigmoid_gated(x, 1.702)
 
 
 @activation("snake", family="smooth", reference="Liu et al. 2020, arXiv:2006.08195")
@@ -348,14 +494,7 @@ def snake(x, frequency=1.0):
     """
     if not isinstance(frequency, (int, float)) or not frequency > 0:
         raise ValueError(f"`frequency` must be a positive number, got {frequency!r}")
-    # In float64, a * x is exact for float32 inputs and sin reduces huge arguments
-    # accurately. Where a * x overflows even there (float64 inputs near max), or x
-    # is ±inf, the bounded periodic term is below x's precision: it is left out.
-    wide = as_float64(x)
-    a = constant(frequency, wide)
-    ax = a * wide
-    ax = tf.where(tf.math.is_inf(ax), tf.zeros_like(ax), ax)
-    return x + tf.cast(tf.square(tf.math.sin(ax)) / a, x.dtype)
+    return _snake(x, float(frequency))
 
 
 @activation("hard_mish", family="smooth", reference="Howard et al. 2019 (hard swish), as in timm's hard_mish")
@@ -394,7 +533,7 @@ def smish(x):
     >>> smish([-1., 0., 1.]).numpy()
     array([-0.2337788 ,  0.        ,  0.49957013], dtype=float32)
     """
-    return tf.math.multiply_no_nan(x, tf.math.tanh(tf.math.log1p(tf.math.sigmoid(_gate_input(x)))))
+    return _smish(x)
 
 
 @activation("serf", family="smooth", reference="Nag & Bhattacharyya 2021, arXiv:2108.09598")
@@ -414,7 +553,7 @@ def serf(x):
     >>> serf([-1., 0., 1.]).numpy()
     array([-0.342248 ,  0.       ,  0.9367218], dtype=float32)
     """
-    return tf.math.multiply_no_nan(x, tf.math.erf(tf.math.softplus(_gate_input(x))))
+    return _serf(x)
 
 
 @activation("gcu", family="smooth", reference="Noel et al. 2021, arXiv:2108.12943")
@@ -434,7 +573,7 @@ def gcu(x):
     >>> gcu([-1., 0., 2.]).numpy()
     array([-0.5403023,  0.       , -0.8322937], dtype=float32)
     """
-    return x * tf.math.cos(x)
+    return _gcu(x)
 
 
 @activation("elish", family="smooth", reference="Basirat & Roth 2018, arXiv:1808.00783")
@@ -453,12 +592,4 @@ def elish(x):
     >>> elish([-1., 0., 1.]).numpy()
     array([-0.1700034,  0.       ,  0.7310586], dtype=float32)
     """
-    zero = constant(0.0, x)
-    # Each branch sees only its own half-line, so neither can put NaN in the gradient.
-    positive = tf.maximum(x, zero)
-    negative = tf.minimum(x, zero)
-    return tf.where(
-        x >= 0,
-        positive * tf.math.sigmoid(positive),
-        tf.math.expm1(negative) * tf.math.sigmoid(negative),
-    )
+    return _elish(x)
