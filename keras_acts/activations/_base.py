@@ -51,7 +51,12 @@ def as_float64(x: tf.Tensor) -> tf.Tensor:
 
 
 def constant(value: float, x: tf.Tensor) -> tf.Tensor:
-    """``value`` in ``x``'s dtype (constants must not round through float32)."""
+    """``value`` in ``x``'s dtype (constants must not round through float32).
+
+    Also the way to give ``tf.where`` a constant branch: a ``zeros_like(x)`` of
+    a static shape is folded by Grappler into a constant tensor of that shape,
+    one per layer, held for the whole training step.
+    """
     return tf.constant(value, dtype=x.dtype)
 
 

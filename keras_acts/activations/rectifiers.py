@@ -36,6 +36,12 @@ def _unit_elu(x):
 
 
 @custom_gradient
+def _leaky_relu_from_output(x, slope):  # slope > 0, so y has x's sign
+    y = tf.nn.leaky_relu(x, alpha=slope)
+    return y, lambda dy: tf.raw_ops.LeakyReluGrad(gradients=dy, features=y, alpha=slope)
+
+
+@custom_gradient
 def _celu_float32(x, alpha):  # alpha > 0; celu'(x) = exp(x / alpha) = y / alpha + 1 for x < 0
     a = constant(alpha, x)
     y = tf.where(x > 0, x, a * tf.math.expm1(x / a))
@@ -105,7 +111,7 @@ def relu(x, alpha=None, max_value=None, threshold=0.0, *, negative_slope=None):
     if threshold == 0 and slope == 0 and max_value == 6:
         return tf.nn.relu6(x)
     # `x <= t` false for NaN, so NaN passes through the positive branch.
-    positive = tf.where(x <= constant(threshold, x), tf.zeros_like(x), x)
+    positive = tf.where(x <= constant(threshold, x), constant(0.0, x), x)
     if max_value is not None:
         positive = tf.clip_by_value(positive, constant(0.0, x), constant(max_value, x))
     if slope == 0:
@@ -139,6 +145,8 @@ def leaky_relu(x, negative_slope=0.2, *, alpha=None):
     slope = _slope(alpha, negative_slope, 0.2)
     if x.dtype == tf.float64:
         return tf.where(x > 0, x, x * constant(slope, x))
+    if slope > 0:
+        return _leaky_relu_from_output(x, slope)
     return tf.nn.leaky_relu(x, alpha=slope)
 
 

@@ -67,7 +67,15 @@ def hard_shrink(x, threshold=0.5):
     _check_threshold(threshold)
     if threshold == 0:
         return x  # the identity, gradient 1 at 0 included
-    return tf.where(tf.abs(x) <= constant(threshold, x), tf.zeros_like(x), x)
+    return tf.where(tf.abs(x) <= constant(threshold, x), constant(0.0, x), x)
+
+
+@custom_gradient
+def _soft_shrink(x, threshold):
+    t = constant(threshold, x)
+    y = x - tf.clip_by_value(x, -t, t)
+    # Slope 1 where |x| > threshold, that is where y != 0: read from the output alone.
+    return y, lambda dy: tf.raw_ops.ReluGrad(gradients=dy, features=tf.abs(y))
 
 
 @activation("soft_shrink", aliases=("softshrink",), family="shrinkage", upcast_half=False,
@@ -91,8 +99,7 @@ def soft_shrink(x, threshold=0.5):
     array([-0.5,  0. ,  0. ,  1.5], dtype=float32)
     """
     _check_threshold(threshold)
-    t = constant(threshold, x)
-    return x - tf.clip_by_value(x, -t, t)
+    return _soft_shrink(x, float(threshold))
 
 
 @activation("tanh_shrink", aliases=("tanhshrink",), family="shrinkage",
@@ -118,9 +125,7 @@ def tanh_shrink(x):
     if x.dtype == tf.float32:
         return _tanh_shrink_float32(x)
     small = tf.abs(x) < _SERIES_BELOW
-    x_small = tf.where(small, x, tf.zeros_like(x))
+    x_small = tf.where(small, x, constant(0.0, x))
     x2 = x_small * x_small
-    series = tf.zeros_like(x)
-    for c in reversed(_TANH_SHRINK_SERIES):
-        series = series * x2 + c
+    series = _polynomial(_TANH_SHRINK_SERIES, x2)
     return tf.where(small, series * x2 * x_small, x - tf.math.tanh(x))

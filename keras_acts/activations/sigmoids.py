@@ -116,6 +116,33 @@ def softsign(x):
     return _softsign_from_output(x)
 
 
+# Piecewise-linear functions whose slope can be read from the output: the backward
+# pass keeps only y, which the next layer keeps anyway. Relu6Grad(dy * k, 6 y) is dy * k
+# where 0 < y < 1 and 0 elsewhere (exactly 0 on the clipped parts, where y is 0 or 1).
+@custom_gradient
+def _hard_sigmoid(x):
+    y = tf.nn.relu6(x + constant(3.0, x)) / constant(6.0, x)
+    return y, lambda dy: tf.raw_ops.Relu6Grad(gradients=dy / 6, features=6 * y)
+
+
+@custom_gradient
+def _sparse_sigmoid(x):
+    y = tf.clip_by_value(constant(0.5, x) * (x + 1), constant(0.0, x), constant(1.0, x))
+    return y, lambda dy: tf.raw_ops.Relu6Grad(gradients=dy / 2, features=6 * y)
+
+
+@custom_gradient
+def _hard_tanh(x, min_val, max_val):
+    low, high = constant(min_val, x), constant(max_val, x)
+    y = tf.clip_by_value(x, low, high)
+
+    def gradient(dy):  # dy where low < y < high: y - low and high - y are then both > 0
+        inside_low = tf.raw_ops.ReluGrad(gradients=dy, features=y - low)
+        return tf.raw_ops.ReluGrad(gradients=inside_low, features=high - y)
+
+    return y, gradient
+
+
 @activation("hard_sigmoid", family="sigmoids",
             reference="Howard et al. 2019, arXiv:1905.02244 (Keras 3's definition)")
 def hard_sigmoid(x):
@@ -136,7 +163,7 @@ def hard_sigmoid(x):
     >>> hard_sigmoid([-4., 0., 1.5, 4.]).numpy()
     array([0.  , 0.5 , 0.75, 1.  ], dtype=float32)
     """
-    return tf.nn.relu6(x + constant(3.0, x)) / constant(6.0, x)
+    return _hard_sigmoid(x)
 
 
 @activation("sparse_sigmoid", family="sigmoids", reference="Blondel et al. 2019, arXiv:1901.02324")
@@ -155,7 +182,7 @@ def sparse_sigmoid(x):
     >>> sparse_sigmoid([-2., 0., 0.5, 2.]).numpy()
     array([0.  , 0.5 , 0.75, 1.  ], dtype=float32)
     """
-    return tf.clip_by_value(constant(0.5, x) * (x + 1), constant(0.0, x), constant(1.0, x))
+    return _sparse_sigmoid(x)
 
 
 @activation("log_sigmoid", aliases=("logsigmoid",), family="sigmoids",
@@ -198,4 +225,4 @@ def hard_tanh(x, min_val=-1.0, max_val=1.0):
     """
     if not min_val < max_val:
         raise ValueError(f"`min_val` must be below `max_val`, got {min_val!r} and {max_val!r}")
-    return tf.clip_by_value(x, constant(min_val, x), constant(max_val, x))
+    return _hard_tanh(x, float(min_val), float(max_val))

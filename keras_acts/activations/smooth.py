@@ -125,7 +125,7 @@ def _snake_argument(x, frequency):
     wide = as_float64(x)
     a = constant(frequency, wide)
     ax = a * wide
-    return a, tf.where(tf.math.is_inf(ax), tf.zeros_like(ax), ax)
+    return a, tf.where(tf.math.is_inf(ax), constant(0.0, ax), ax)
 
 
 def _snake_derivative(x, frequency):
@@ -185,6 +185,39 @@ def _elish(x):
         positive * tf.math.sigmoid(positive),
         tf.math.expm1(negative) * tf.math.sigmoid(negative),
     )
+
+
+@custom_gradient
+def _sparse_plus(x):
+    inner = tf.clip_by_value(x, constant(-1.0, x), constant(1.0, x)) + 1
+    y = tf.where(x >= 1, x, constant(0.25, x) * inner * inner)
+    # The slope (x + 1) / 2 = sqrt(y) for |x| < 1, 0 below (y = 0), 1 above (y >= 1).
+    return y, lambda dy: dy * tf.minimum(tf.sqrt(y), constant(1.0, y))
+
+
+def _hard_silu_derivative(x):
+    """0 below -3, 1 above 3, (2 x + 3) / 6 between."""
+    between = (2 * x + constant(3.0, x)) / constant(6.0, x)
+    one, zero = constant(1.0, x), constant(0.0, x)
+    return tf.where(x > 3, one, tf.where(x < -3, zero, between))
+
+
+@with_derivative(_hard_silu_derivative)
+def _hard_silu(x):
+    gate = tf.nn.relu6(tf.maximum(x, constant(-4.0, x)) + constant(3.0, x)) / constant(6.0, x)
+    return tf.math.multiply_no_nan(x, gate)
+
+
+def _hard_mish_derivative(x):
+    """0 below -2, 1 above 0, x + 1 between."""
+    one, zero = constant(1.0, x), constant(0.0, x)
+    return tf.where(x > 0, one, tf.where(x < -2, zero, x + one))
+
+
+@with_derivative(_hard_mish_derivative)
+def _hard_mish(x):
+    gate = tf.clip_by_value(x + constant(2.0, x), constant(0.0, x), constant(2.0, x))
+    return tf.math.multiply_no_nan(x, constant(0.5, x) * gate)
 
 
 # Gradients from the output alone, for functions whose derivative is a function of
@@ -266,8 +299,7 @@ def sparse_plus(x):
     >>> sparse_plus([-2., 0., 0.5, 3.]).numpy()
     array([0.    , 0.25  , 0.5625, 3.    ], dtype=float32)
     """
-    inner = tf.clip_by_value(x, constant(-1.0, x), constant(1.0, x)) + 1
-    return tf.where(x >= 1, x, constant(0.25, x) * inner * inner)
+    return _sparse_plus(x)
 
 
 @activation("squareplus", family="smooth", reference="Barron 2021, arXiv:2112.11687")
@@ -344,8 +376,7 @@ def hard_silu(x):
     array([ 0.        , -0.33333334,  0.        ,  0.6666667 ,  4.        ],
           dtype=float32)
     """
-    gate = tf.nn.relu6(tf.maximum(x, constant(-4.0, x)) + constant(3.0, x)) / constant(6.0, x)
-    return tf.math.multiply_no_nan(x, gate)
+    return _hard_silu(x)
 
 
 @activation("gelu", family="smooth", reference="Hendrycks & Gimpel 2016, arXiv:1606.08415")
@@ -513,8 +544,7 @@ def hard_mish(x):
     >>> hard_mish([-3., -1., 0., 1., 3.]).numpy()
     array([ 0. , -0.5,  0. ,  1. ,  3. ], dtype=float32)
     """
-    gate = tf.clip_by_value(x + constant(2.0, x), constant(0.0, x), constant(2.0, x))
-    return tf.math.multiply_no_nan(x, constant(0.5, x) * gate)
+    return _hard_mish(x)
 
 
 @activation("smish", family="smooth", reference="Wang et al. 2022, 'Smish', Electronics 11(4):540")

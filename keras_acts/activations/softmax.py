@@ -99,7 +99,7 @@ def _log_softmax_finite(x):
     top = tf.equal(z, 0)
     # log(sum exp z) = log1p(the others' sum + extra ties): full precision for the
     # dominant entry, whose result is small (log of the sum, 1 plus the rest, would round).
-    rest = tf.reduce_sum(tf.where(top, tf.zeros_like(z), tf.exp(z)), axis=-1, keepdims=True)
+    rest = tf.reduce_sum(tf.where(top, tf.constant(0.0, z.dtype), tf.exp(z)), axis=-1, keepdims=True)
     ties = tf.reduce_sum(tf.cast(top, z.dtype), axis=-1, keepdims=True) - 1
     return z - tf.math.log1p(rest + ties)
 
