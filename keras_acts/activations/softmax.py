@@ -76,8 +76,6 @@ def _with_infinities(fast, careful):
 @custom_gradient
 def _softmax_fast(x):
     y = tf.nn.softmax(x)
-    # A NaN entry makes the row's sum NaN; dividing by it spreads NaN to the row.
-    y = y / tf.reduce_sum(y, axis=-1, keepdims=True)
 
     def gradient(dy):
         return y * (dy - tf.reduce_sum(dy * y, axis=-1, keepdims=True))
@@ -91,7 +89,14 @@ def _softmax_careful(x):
     return _without_limit(x, e / tf.reduce_sum(e, axis=-1, keepdims=True), 0.0)
 
 
-_softmax_last = _with_infinities(_softmax_fast, _softmax_careful)
+def _softmax_last(x):
+    """TensorFlow's kernel, unless its output holds a NaN: x held a NaN (the kernel
+    leaves the rest of that row finite), a +inf (inf - inf) or a row of -inf; then
+    the careful form. The common case pays one pass over the output for the check."""
+    y = _softmax_fast(x)
+    if x.shape.num_elements() == 0:
+        return y
+    return tf.cond(tf.reduce_any(tf.math.is_nan(y)), lambda: _softmax_careful(x), lambda: y)
 
 
 def _log_softmax_finite(x):
@@ -183,7 +188,7 @@ def softmin(x, axis=-1):
     Reference: PyTorch ``torch.nn.Softmin``.
 
     >>> softmin([1., 2., 5.]).numpy()
-    array([0.7213992 , 0.26538795, 0.01321289], dtype=float32)
+    array([0.7213991 , 0.26538792, 0.01321288], dtype=float32)
     """
     return softmax(-x, axis=axis)
 
