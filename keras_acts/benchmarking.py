@@ -23,8 +23,9 @@ What it measures (see ``METHOD`` below for the text written into the report):
   ``Dense(1024)`` stack (batch 1024, Adam) with each activation, as a ratio
   to the same stack with Keras's ``relu``.
 * training: steps per second of the credit-default model of
-  ``keras_acts.demo`` trained with ``model.fit``, keras_acts's function against
-  Keras's function of the same name, paired alternating epochs.
+  ``keras_acts.demo`` (its compiled training step, as ``model.fit`` runs it),
+  keras_acts's function against Keras's function of the same name, in
+  alternating blocks of steps.
 * prelu: ``keras_acts.layers.PReLU`` against ``keras.layers.PReLU``.
 
 The module depends only on keras_acts, Keras, TensorFlow, NumPy and the
@@ -101,8 +102,9 @@ class Config:
     memory_batch: int = 1024
     memory_steps: int = 1  # measured training steps per model; the largest peak counts
     memory_keras: bool = True  # also measure Keras's function of the same name
-    training_pairs: int = 7  # paired epochs, keras_acts against Keras
-    training_pairs_baseline: int = 2  # paired epochs against relu, for names Keras lacks
+    training_rounds: int = 150  # alternating blocks of steps, keras_acts against Keras
+    training_rounds_baseline: int = 30  # against relu, for names Keras lacks
+    training_block: int = 20  # training steps per timed block
     training_rows: int = 0  # 0: the whole training split (rounded down to whole batches)
     seed: int = 0
     quick: bool = False
@@ -111,7 +113,8 @@ class Config:
 QUICK = dict(
     sizes=(2**12,), warmup_calls=1, min_rounds=1, max_rounds=2, max_rounds_large=2, cell_budget_s=0.0,
     small_rounds=2, small_calls=2, memory_layers=2, memory_width=256, memory_batch=256,
-    memory_steps=1, training_pairs=1, training_pairs_baseline=1, training_rows=2 * BATCH_SIZE,
+    memory_steps=1, training_rounds=1, training_rounds_baseline=1, training_block=1,
+    training_rows=2 * BATCH_SIZE,
     quick=True,
 )
 
@@ -651,28 +654,6 @@ def training_data(config: Config) -> tuple[np.ndarray, np.ndarray]:
     return x[:rows], y[:rows]
 
 
-class _EpochTimer(keras.callbacks.Callback):
-    """The epoch's wall time and the time of each of its steps (``train_function`` calls)."""
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.steps: list[float] = []
-        self.start = time.perf_counter()
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self.step_start = time.perf_counter()
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.steps.append(time.perf_counter() - self.step_start)
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds = time.perf_counter() - self.start
-
-    @property
-    def step_seconds(self) -> float:
-        """The median step: a rate that a burst of load on a shared machine barely moves."""
-        return statistics.median(self.steps)
-
-
 def bench_training(config: Config, names: Sequence[str]) -> list[dict]:
     """Steps/s of the credit-default model: keras_acts's function against Keras's.
 
@@ -684,49 +665,54 @@ def bench_training(config: Config, names: Sequence[str]) -> list[dict]:
     x, y = training_data(config)
     steps = len(x) // BATCH_SIZE
 
-    def build(activation):
+    def build(activation) -> Callable[[int], float]:
+        """The model's compiled training step (what ``model.fit`` calls once per batch),
+        as a function timing ``k`` steps and returning seconds per step."""
         keras.utils.set_random_seed(config.seed)
         model = demo.build_binary_model(x.shape[1], activation)
         if config.quick:
             model.run_eagerly = True  # a smoke run: no tracing, nothing timed that matters
-        else:
-            model.fit(x, y, epochs=1, batch_size=BATCH_SIZE, verbose=0)  # traces; not timed
-        return model
+        model.fit(x, y, epochs=1, batch_size=BATCH_SIZE, verbose=0)  # traces; not timed
+        train_step = model.make_train_function()
+        batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(BATCH_SIZE, drop_remainder=True)
+        iterator = iter(batches.repeat())
 
-    def epoch(model) -> _EpochTimer:
-        timer = _EpochTimer()
-        model.fit(x, y, epochs=1, batch_size=BATCH_SIZE, verbose=0, callbacks=[timer])
-        return timer
+        def run(k: int) -> float:
+            start = time.perf_counter()
+            for _ in range(k):
+                logs = train_step(iterator)
+            float(logs["loss"])  # the last step has finished
+            return (time.perf_counter() - start) / k
 
-    def compare(ours_model, base_model, pairs: int) -> dict:
+        run(config.training_block)  # warm the iterator
+        return run
+
+    def compare(ours, base, rounds: int) -> dict:
         ours_t, base_t = [], []
-        for p in range(pairs):
-            if p % 2 == 0:
-                ours_t.append(epoch(ours_model))
-                base_t.append(epoch(base_model))
+        for r in range(rounds):
+            if r % 2 == 0:
+                ours_t.append(ours(config.training_block))
+                base_t.append(base(config.training_block))
             else:
-                base_t.append(epoch(base_model))
-                ours_t.append(epoch(ours_model))
-        # steps/s ratio ours / baseline = baseline step time / ours step time, per pair of epochs
+                base_t.append(base(config.training_block))
+                ours_t.append(ours(config.training_block))
+        # steps/s ratio ours / baseline = baseline step time / ours step time, per round
         return {
-            "ratio": median_ratio([t.step_seconds for t in base_t], [t.step_seconds for t in ours_t]),
-            "steps_per_s": 1 / statistics.median(t.step_seconds for t in ours_t),
-            "baseline_steps_per_s": 1 / statistics.median(t.step_seconds for t in base_t),
-            "epoch_ratio": median_ratio([t.seconds for t in base_t], [t.seconds for t in ours_t]),
-            "epoch_steps_per_s": steps / statistics.median(t.seconds for t in ours_t),
+            "ratio": median_ratio(base_t, ours_t),
+            "steps_per_s": 1 / statistics.median(ours_t),
+            "baseline_steps_per_s": 1 / statistics.median(base_t),
         }
 
     def report(i, row):
         log(f"training {i}/{len(names)} {row['name']}: {row['steps_per_s']:.0f} steps/s, "
             f"{row['ratio']['median']:.3f}x {row['baseline']} "
-            f"(quartiles {row['ratio']['q1']:.3f}-{row['ratio']['q3']:.3f}; "
-            f"epoch times {row['epoch_ratio']['median']:.3f}x)")
+            f"(quartiles {row['ratio']['q1']:.3f}-{row['ratio']['q3']:.3f})")
 
     # The control: two models with Keras's relu, measured as every pair below. Its
     # distance from 1.0 is the noise of the method on this machine, now.
     relu_model = build("relu")
     control = {"name": CONTROL, "keras_has": True, "steps": steps, "baseline": "relu"}
-    control.update(compare(build("relu"), relu_model, config.training_pairs))
+    control.update(compare(build("relu"), relu_model, config.training_rounds))
     report(0, control)
     results = [control]
     for i, name in enumerate(names, 1):
@@ -739,10 +725,10 @@ def bench_training(config: Config, names: Sequence[str]) -> list[dict]:
         try:
             ours_model = build(registry.spec(name).fn if theirs is not None else name)
             if theirs is not None:
-                base_model, pairs, row["baseline"] = build(theirs), config.training_pairs, "keras"
+                base_model, rounds, row["baseline"] = build(theirs), config.training_rounds, "keras"
             else:
-                base_model, pairs, row["baseline"] = relu_model, config.training_pairs_baseline, "relu"
-            row.update(compare(ours_model, base_model, pairs))
+                base_model, rounds, row["baseline"] = relu_model, config.training_rounds_baseline, "relu"
+            row.update(compare(ours_model, base_model, rounds))
         except Exception as error:  # noqa: BLE001
             row["error"] = describe(error)
             results.append(row)
@@ -890,14 +876,16 @@ METHOD = """\
   batch. Baseline: the same stack with Keras's `relu`; `peak / Keras`: over
   the same stack with Keras's function of the same name (information).
 * Training: the credit-default binary model of `keras_acts.demo`
-  (`build_binary_model`, batch {batch}, {training_rows} training rows, `model.fit`,
-  which runs `tf.function` without XLA on CPU), {training_warmup}, then
-  paired alternating epochs ({training_pairs} pairs against Keras's function of the same
-  name, {training_pairs_baseline} against Keras's `relu` for names Keras lacks: information only);
-  steps/s from the median step of each epoch (the time of each `train_function`
-  call, between `on_train_batch_begin` and `_end`: robust to bursts of other
-  load); the ratio is the median over the pairs of epochs (the JSON also has
-  the ratio of whole-epoch times). The control row pairs two models with
+  (`build_binary_model`, batch {batch}, {training_rows} training rows), {training_warmup};
+  then its compiled training step, the function `model.fit` calls once per
+  batch (`model.make_train_function()`, `tf.function` without XLA on CPU), is
+  called directly on the batches in alternating blocks of {training_block} steps
+  ({training_rounds} rounds against Keras's function of the same name,
+  {training_rounds_baseline} against Keras's `relu` for names Keras lacks:
+  information only; the order alternating between rounds); a ratio of steps/s
+  per round, the median of the ratios. Fine alternation cancels the drift of
+  a shared machine's load (alternating whole `fit` epochs left two identical
+  models 7% apart). The control row pairs two models with
   Keras's relu: its distance from 1.0 is the method's noise on this machine
   during the run. A training miss whose upper quartile reaches {training} is
   marked marginal.
@@ -977,12 +965,13 @@ def render_markdown(results: dict) -> str:
     lines += METHOD.format(
         rounds=rounds, warmup=config["warmup_calls"], small_calls=config["small_calls"],
         tensor_kib=config["memory_width"] * config["memory_batch"] * 4 // 1024,
-        training_warmup="run eagerly (--quick)" if config["quick"] else "one epoch to trace first", small_rounds=config["small_rounds"],
+        training_warmup="run eagerly (--quick)" if config["quick"] else "one `fit` epoch to trace first", small_rounds=config["small_rounds"],
         memory_how=memory.get("how", "not run"), memory_layers=config["memory_layers"],
         memory_width=config["memory_width"], memory_batch=config["memory_batch"],
         memory_steps=config["memory_steps"], batch=BATCH_SIZE,
         training_rows=results.get("training_rows", "n/a"),
-        training_pairs=config["training_pairs"], training_pairs_baseline=config["training_pairs_baseline"],
+        training_rounds=config["training_rounds"], training_rounds_baseline=config["training_rounds_baseline"],
+        training_block=config["training_block"],
         marginal=MARGINAL, **TARGETS,
     ).splitlines()
     lines += ["", "## Targets", ""]
@@ -1052,9 +1041,9 @@ def render_markdown(results: dict) -> str:
             lines += _table(MEMORY_COLUMNS, rows)
     if results.get("training") is not None:
         lines += ["", "## Credit-default training speed", "",
-                  f"{results.get('training_steps', 'n/a')} steps of batch {BATCH_SIZE} per epoch. "
+                  f"Batches of {BATCH_SIZE} from {results.get('training_steps', 'n/a')} per epoch. "
                   "The ratio is keras_acts's steps/s over the baseline's (higher is faster), "
-                  "with the quartiles of the per-pair ratios; the control row measures Keras's "
+                  "with the quartiles of the per-round ratios; the control row measures Keras's "
                   "relu against itself.", ""]
         rows = []
         for row in results["training"]:
