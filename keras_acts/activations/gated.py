@@ -17,9 +17,7 @@ from keras_acts.activations.softmax import check_axis
 def _gated(value, gate):
     """``value * gate``, with 0 where the gate is exactly 0 even for an infinite value
     (the limit), while a NaN value still gives NaN."""
-    big = tf.constant(value.dtype.max, value.dtype)
-    closed = gate * tf.clip_by_value(value, -big, big)
-    return tf.where(tf.equal(gate, 0), closed, value * gate)
+    return tf.where(tf.math.is_nan(value), value, tf.math.multiply_no_nan(value, gate))
 
 
 def _halves(x, axis, gate):

@@ -35,7 +35,10 @@ def _gate_input(t):
 # Self-gated functions x * gate(x): the forward pass computes the gate in float64
 # where float32 rounding of its argument would be amplified in the tail; their
 # derivatives (with_derivative) need no such care and are computed in x's dtype,
-# from x alone, in the backward pass.
+# from x alone, in the backward pass. Gates of sigmoid and erfc need no clipping in
+# the forward pass: exactly 0 at -inf (multiply_no_nan then gives the limit 0) and 1
+# at +inf; softplus does (TensorFlow's is NaN at float64's largest value), and the
+# derivatives do, where x * (something exactly 0) would be inf * 0.
 
 
 def _sigmoid_gated_derivative(x, a):
@@ -48,7 +51,7 @@ def _sigmoid_gated_derivative(x, a):
 @with_derivative(_sigmoid_gated_derivative)
 def _sigmoid_gated(x, a):
     wide = as_float64(x)  # a x rounded in float32 would be amplified in the gate's tail
-    gate = tf.math.sigmoid(_gate_input(constant(a, wide) * wide))
+    gate = tf.math.sigmoid(constant(a, wide) * wide)
     return tf.math.multiply_no_nan(x, tf.cast(gate, x.dtype))
 
 
@@ -62,7 +65,7 @@ def _gelu_derivative(x):
 @with_derivative(_gelu_derivative)
 def _gelu_erfc(x):
     wide = as_float64(x)
-    phi = constant(0.5, wide) * tf.math.erfc(_gate_input(wide) * constant(-0.5 ** 0.5, wide))
+    phi = constant(0.5, wide) * tf.math.erfc(wide * constant(-0.5 ** 0.5, wide))
     return tf.math.multiply_no_nan(x, tf.cast(phi, x.dtype))
 
 
@@ -81,8 +84,7 @@ def _gelu_tanh_sigmoid(x):
     # The gate's argument reaches ~35 where the output still matters: computed in
     # float32 its rounding would cost ~30 ULP in the tail, so it is computed in float64.
     wide = as_float64(x)
-    z = tf.clip_by_value(wide, constant(-_GATE_CLAMP, wide), constant(_GATE_CLAMP, wide))
-    gate = tf.math.sigmoid(constant(2 * _SQRT_2_OVER_PI, wide) * z * (1 + constant(0.044715, wide) * z * z))
+    gate = tf.math.sigmoid(constant(2 * _SQRT_2_OVER_PI, wide) * wide * (1 + constant(0.044715, wide) * wide * wide))
     return tf.math.multiply_no_nan(x, tf.cast(gate, x.dtype))
 
 
@@ -150,7 +152,7 @@ def _smish_derivative(x):
 
 @with_derivative(_smish_derivative)
 def _smish(x):
-    return tf.math.multiply_no_nan(x, tf.math.tanh(tf.math.log1p(tf.math.sigmoid(_gate_input(x)))))
+    return tf.math.multiply_no_nan(x, tf.math.tanh(tf.math.log1p(tf.math.sigmoid(x))))
 
 
 def _serf_derivative(x):
