@@ -18,7 +18,11 @@ import tensorflow as tf
 
 from keras_acts import registry
 
-_HALF = (tf.float16, tf.bfloat16)
+# dtype checks as set lookups: DType's == costs about a microsecond, a lot beside one
+# small tensor's op (TensorFlow's DTypes are interned, so lookups hit on identity).
+_HALF = frozenset({tf.float16, tf.bfloat16})
+_FLOATS = frozenset({tf.float16, tf.bfloat16, tf.float32, tf.float64})
+_FLOAT64 = frozenset({tf.float64})
 
 try:  # TensorFlow's own check, private: whether any GradientTape is recording now
     from tensorflow.python.eager.record import could_possibly_record as _tape_is_recording
@@ -37,17 +41,22 @@ def as_float_tensor(x: Any, argument: str = "x") -> tf.Tensor:
                 f"`{argument}` must be a tensor, array or number, got {type(x).__name__}: {error}"
             ) from None
     dtype = x.dtype
-    if dtype.is_floating:
+    if dtype in _FLOATS:
         return x
     if dtype.is_integer or dtype == tf.bool:
         return tf.cast(x, keras.config.floatx())
     raise TypeError(f"`{argument}` must hold real numbers, got a tensor of dtype {dtype.name}.")
 
 
+def is_float64(x: tf.Tensor) -> bool:
+    """Whether ``x`` is float64 (the other float dtypes reach formulas as float32)."""
+    return x.dtype in _FLOAT64
+
+
 def as_float64(x: tf.Tensor) -> tf.Tensor:
     """``x`` in float64, for formulas whose float32 rounding would be amplified
     (gates whose argument scales ``x``, cancelling differences)."""
-    return x if x.dtype == tf.float64 else tf.cast(x, tf.float64)
+    return x if x.dtype in _FLOAT64 else tf.cast(x, tf.float64)
 
 
 def constant(value: float, x: tf.Tensor) -> tf.Tensor:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, as_float64, constant, custom_gradient
+from keras_acts.activations._base import (
+    activation,
+    as_float64,
+    constant,
+    custom_gradient,
+    is_float64,
+)
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -143,7 +149,7 @@ def leaky_relu(x, negative_slope=0.2, *, alpha=None):
     if alpha is not None and negative_slope == 0.2:  # TF 2 spelling, default slope untouched
         negative_slope = None
     slope = _slope(alpha, negative_slope, 0.2)
-    if x.dtype == tf.float64:
+    if is_float64(x):
         return tf.where(x > 0, x, x * constant(slope, x))
     if slope > 0:
         return _leaky_relu_from_output(x, slope)
@@ -170,7 +176,7 @@ def elu(x, alpha=1.0):
     >>> elu([-1e-7, -1., 2.]).numpy()
     array([-9.9999994e-08, -6.3212055e-01,  2.0000000e+00], dtype=float32)
     """
-    if alpha == 1 and x.dtype != tf.float64:
+    if alpha == 1 and not is_float64(x):
         return _unit_elu(x)
     negative = constant(alpha, x) * tf.math.expm1(tf.minimum(x, constant(0.0, x)))
     return tf.where(x > 0, x, negative)
@@ -195,7 +201,7 @@ def selu(x):
     >>> selu([-1., 0., 1.]).numpy()
     array([-1.1113307,  0.       ,  1.050701 ], dtype=float32)
     """
-    if x.dtype != tf.float64:
+    if not is_float64(x):
         return _selu_float32(x)
     negative = constant(_SELU_ALPHA, x) * tf.math.expm1(tf.minimum(x, constant(0.0, x)))
     return constant(_SELU_SCALE, x) * tf.where(x > 0, x, negative)
@@ -262,7 +268,7 @@ def celu(x, alpha=1.0):
     """
     if not isinstance(alpha, (int, float)) or alpha == 0:
         raise ValueError(f"`alpha` must be a non-zero number, got {alpha!r}")
-    if alpha > 0 and x.dtype != tf.float64:
+    if alpha > 0 and not is_float64(x):
         return _celu_float32(x, alpha)
     a = constant(alpha, x)
     return tf.where(x > 0, x, a * tf.math.expm1(tf.minimum(x, constant(0.0, x)) / a))

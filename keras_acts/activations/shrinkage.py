@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, constant, custom_gradient
+from keras_acts.activations._base import activation, constant, custom_gradient, is_float64
 
 # Taylor coefficients of x - tanh(x) = sum_k c_k x^(2k+1), k = 1..10 (tanh's series).
 _TANH_SHRINK_SERIES = (
@@ -122,7 +122,7 @@ def tanh_shrink(x):
     >>> tanh_shrink([-2., 1e-3, 1.]).numpy()
     array([-1.0359724e+00,  3.3333325e-10,  2.3840582e-01], dtype=float32)
     """
-    if x.dtype == tf.float32:
+    if not is_float64(x):  # float32, or a half type computed in float32
         return _tanh_shrink_float32(x)
     small = tf.abs(x) < _SERIES_BELOW
     x_small = tf.where(small, x, constant(0.0, x))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, constant, custom_gradient
+from keras_acts.activations._base import activation, constant, custom_gradient, is_float64
 
 
 @custom_gradient
@@ -55,7 +55,7 @@ def sigmoid(x):
     >>> sigmoid([-20., 0., 2.]).numpy()
     array([2.0611537e-09, 5.0000000e-01, 8.8079709e-01], dtype=float32)
     """
-    if x.dtype == tf.float64:  # float64 gradients keep their tail (float32's is 0 there anyway)
+    if is_float64(x):  # float64 gradients keep their tail (float32's is 0 there anyway)
         return _sigmoid_exact_gradient(x)
     return tf.math.sigmoid(x)
 
@@ -75,7 +75,7 @@ def tanh(x):
     >>> tanh([-3., 0., 0.5]).numpy()
     array([-0.9950547 ,  0.        ,  0.46211714], dtype=float32)
     """
-    if x.dtype == tf.float64:
+    if is_float64(x):
         return _tanh_exact_gradient(x)
     return tf.math.tanh(x)
 

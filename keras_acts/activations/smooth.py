@@ -11,6 +11,7 @@ from keras_acts.activations._base import (
     as_float64,
     constant,
     custom_gradient,
+    is_float64,
     with_derivative,
 )
 
@@ -28,7 +29,7 @@ def _gate_input(t):
     the limit 0; and the clip's gradient is a select, so the ``inf * 0`` of the
     chain rule there never reaches the input's gradient.
     """
-    below = 750.0 if t.dtype == tf.float64 else 110.0  # exp(-below) underflows to 0
+    below = 750.0 if is_float64(t) else 110.0  # exp(-below) underflows to 0
     return tf.clip_by_value(t, constant(-below, t), constant(40.0, t))
 
 

@@ -27,7 +27,7 @@ import tensorflow as tf
 
 from keras_acts import registry
 
-_HALF = (tf.float16, tf.bfloat16)
+_HALF = frozenset({tf.float16, tf.bfloat16})  # a set lookup: DType's == is slow
 
 
 @keras.saving.register_keras_serializable(package=registry.PACKAGE)
