@@ -73,30 +73,41 @@ def _with_infinities(fast, careful):
     return apply
 
 
+# The gradients, from the output alone. The careful forms get them too: 0 on the rows
+# an infinite logit decides, the usual one on the others, and none of the careful
+# branch's intermediates is kept for the backward pass (tf.cond would otherwise keep
+# them, as zeros when the branch is not taken: several tensors of x's size).
+def _softmax_gradient(y):
+    return lambda dy: y * (dy - tf.reduce_sum(dy * y, axis=-1, keepdims=True))
+
+
+def _log_softmax_gradient(y):
+    return lambda dy: dy - tf.exp(y) * tf.reduce_sum(dy, axis=-1, keepdims=True)
+
+
 @custom_gradient
 def _softmax_fast(x):
     y = tf.nn.softmax(x)
-
-    def gradient(dy):
-        return y * (dy - tf.reduce_sum(dy * y, axis=-1, keepdims=True))
-
-    return y, gradient
+    return y, _softmax_gradient(y)
 
 
+@custom_gradient
 def _softmax_careful(x):
     capped = _capped(x)
     e = tf.exp(capped - tf.reduce_max(capped, axis=-1, keepdims=True))
-    return _without_limit(x, e / tf.reduce_sum(e, axis=-1, keepdims=True), 0.0)
+    y = _without_limit(x, e / tf.reduce_sum(e, axis=-1, keepdims=True), 0.0)
+    return y, _softmax_gradient(y)
 
 
 def _softmax_last(x):
-    """TensorFlow's kernel, unless its output holds a NaN: x held a NaN (the kernel
-    leaves the rest of that row finite), a +inf (inf - inf) or a row of -inf; then
-    the careful form. The common case pays one pass over the output for the check."""
-    y = _softmax_fast(x)
+    """TensorFlow's kernel where ``x`` is finite; the careful form where it holds a
+    NaN (the kernel leaves the rest of that row finite) or an infinity (inf - inf).
+    The common case pays one pass over ``x`` for the check. (Checking the kernel's
+    output instead, passed through tf.cond, kept 3 more tensors per layer in training.)"""
     if x.shape.num_elements() == 0:
-        return y
-    return tf.cond(tf.reduce_any(tf.math.is_nan(y)), lambda: _softmax_careful(x), lambda: y)
+        return _softmax_fast(x)
+    return tf.cond(tf.reduce_all(tf.math.is_finite(x)),
+                   lambda: _softmax_fast(x), lambda: _softmax_careful(x))
 
 
 def _log_softmax_finite(x):
@@ -112,19 +123,17 @@ def _log_softmax_finite(x):
 @custom_gradient
 def _log_softmax_fast(x):
     y = _log_softmax_finite(x)
-
-    def gradient(dy):
-        return dy - tf.exp(y) * tf.reduce_sum(dy, axis=-1, keepdims=True)
-
-    return y, gradient
+    return y, _log_softmax_gradient(y)
 
 
+@custom_gradient
 def _log_softmax_careful(x):
     out = _log_softmax_finite(_capped(x))
     # Beside one +inf logit every other entry's log-probability is -inf, not -max.
     lone = (_infinities(x) == 1) & ~_is_inf(x)
     out = tf.where(lone, tf.constant(-float("inf"), x.dtype), out)
-    return _without_limit(x, out, -float("inf"))
+    y = _without_limit(x, out, -float("inf"))
+    return y, _log_softmax_gradient(y)
 
 
 _log_softmax_last = _with_infinities(_log_softmax_fast, _log_softmax_careful)
