@@ -42,11 +42,25 @@ def _gate_input(t):
 # derivatives do, where x * (something exactly 0) would be inf * 0.
 
 
+def _sigmoid_input(t):
+    """``t`` clipped to where sigmoid(t) and t * sigmoid(-t) are exactly 0 or 1 and 0,
+    in ``t``'s dtype (at 40, float64's sigmoid is 1 but 40 sigmoid(-40) still adds an ULP)."""
+    limit = 750.0 if is_float64(t) else 110.0
+    return tf.clip_by_value(t, constant(-limit, t), constant(limit, t))
+
+
 def _sigmoid_gated_derivative(x, a):
     """d/dx x sigmoid(a x) = g + a x g sigmoid(-a x), g = sigmoid(a x)."""
-    z = _gate_input(constant(a, x) * x)
+    z = _sigmoid_input(constant(a, x) * x)
     g = tf.math.sigmoid(z)
     return g + z * g * tf.math.sigmoid(-z)
+
+
+@with_derivative(lambda x: _sigmoid_gated_derivative(x, 1.0))
+def _unit_silu(x):
+    # From the lowest finite value instead of -inf, x * sigmoid(x) is exactly -0, the
+    # limit; a sigmoid gate with slope 1 is exact enough in x's dtype (TensorFlow's kernel).
+    return tf.nn.silu(tf.maximum(x, constant(x.dtype.min, x)))
 
 
 @with_derivative(_sigmoid_gated_derivative)
@@ -171,7 +185,7 @@ def _serf(x):
 
 def _elish_derivative(x):
     """x >= 0: s + x s (1 - s); below: exp(x) s + expm1(x) s (1 - s); s = sigmoid(x)."""
-    z = _gate_input(x)
+    z = _sigmoid_input(x)
     zero = constant(0.0, z)
     p, n = tf.maximum(z, zero), tf.minimum(z, zero)
     sp, sn = tf.math.sigmoid(p), tf.math.sigmoid(n)
@@ -356,9 +370,7 @@ def silu(x, beta=1.0):
     if beta == 0:
         return constant(0.5, x) * x
     if beta == 1:
-        # From the lowest finite value instead of -inf, x * sigmoid(x) is exactly -0,
-        # the limit; tf.nn.silu is TensorFlow's kernel pair with a recomputing gradient.
-        return tf.nn.silu(tf.maximum(x, constant(x.dtype.min, x)))
+        return _unit_silu(x)
     return _sigmoid_gated(x, float(beta))
 
 
