@@ -965,12 +965,15 @@ def render_markdown(results: dict) -> str:
     lines += METHOD.format(
         rounds=rounds, warmup=config["warmup_calls"], small_calls=config["small_calls"],
         tensor_kib=config["memory_width"] * config["memory_batch"] * 4 // 1024,
-        training_warmup="run eagerly (--quick)" if config["quick"] else "one `fit` epoch to trace first", small_rounds=config["small_rounds"],
+        training_warmup=("run eagerly (--quick)" if config["quick"]
+                         else "one `fit` epoch to trace first"),
+        small_rounds=config["small_rounds"],
         memory_how=memory.get("how", "not run"), memory_layers=config["memory_layers"],
         memory_width=config["memory_width"], memory_batch=config["memory_batch"],
         memory_steps=config["memory_steps"], batch=BATCH_SIZE,
         training_rows=results.get("training_rows", "n/a"),
-        training_rounds=config["training_rounds"], training_rounds_baseline=config["training_rounds_baseline"],
+        training_rounds=config["training_rounds"],
+        training_rounds_baseline=config["training_rounds_baseline"],
         training_block=config["training_block"],
         marginal=MARGINAL, **TARGETS,
     ).splitlines()

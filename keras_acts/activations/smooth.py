@@ -25,9 +25,9 @@ def _gate_input(t):
     """``t`` clipped to where the self-gates (sigmoid, tanh∘softplus, erf∘softplus,
     Phi) are already exactly 0 below and exactly 1 above, in ``t``'s dtype.
 
-    With the gate exactly 0 at ``x = -inf``, ``multiply_no_nan(x, gate)`` gives
-    the limit 0; and the clip's gradient is a select, so the ``inf * 0`` of the
-    chain rule there never reaches the input's gradient.
+    Softplus-based gates need it in the forward pass (TensorFlow's softplus is
+    NaN at float64's largest value); the derivatives use it so that ``x`` times
+    a term that is exactly 0 there is never ``inf * 0``.
     """
     below = 750.0 if is_float64(t) else 110.0  # exp(-below) underflows to 0
     return tf.clip_by_value(t, constant(-below, t), constant(40.0, t))
@@ -99,7 +99,8 @@ def _gelu_tanh_sigmoid(x):
     # The gate's argument reaches ~35 where the output still matters: computed in
     # float32 its rounding would cost ~30 ULP in the tail, so it is computed in float64.
     wide = as_float64(x)
-    gate = tf.math.sigmoid(constant(2 * _SQRT_2_OVER_PI, wide) * wide * (1 + constant(0.044715, wide) * wide * wide))
+    u = constant(2 * _SQRT_2_OVER_PI, wide) * wide * (1 + constant(0.044715, wide) * wide * wide)
+    gate = tf.math.sigmoid(u)
     return tf.math.multiply_no_nan(x, tf.cast(gate, x.dtype))
 
 
