@@ -4,7 +4,7 @@ Importing keras_acts makes every keras_acts name work as
 ``activation="name"`` in any Keras layer, next to Keras's own names.
 """
 
-from keras_acts import activations, layers
+from keras_acts import activations, config, layers
 from keras_acts.plot import plot  # matplotlib is imported only when plot() is called
 from keras_acts.saving import load_model
 from keras_acts.registry import (
@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "activations",
+    "config",
     "deserialize",
     "get",
     "layers",

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import keras
 import tensorflow as tf
 
+from keras_acts import config as _config
 from keras_acts import registry
 
 # dtype checks as set lookups: DType's == costs about a microsecond, a lot beside one
@@ -69,40 +70,90 @@ def constant(value: float, x: tf.Tensor) -> tf.Tensor:
     return tf.constant(value, dtype=x.dtype)
 
 
-def custom_gradient(formula: Callable) -> Callable:
-    """``tf.custom_gradient``, skipped in eager mode when no tape is recording.
+def _kept(keep: str, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, ...]:
+    return {"output": (y,), "input": (x,), "both": (x, y)}[keep]
 
-    Recording a custom gradient in eager mode costs about 70 µs per call, many
-    times a small tensor's whole forward pass; with no tape there is nothing to
-    record it for. ``formula(x, *options)`` returns ``(y, gradient)`` as for
-    ``tf.custom_gradient``; ``options`` are Python numbers, not differentiated.
 
-    The gradient's ops wait for the upstream gradient. Without that, TensorFlow's
-    dataflow runs the part that depends on the forward tensors alone (``exp(-y)``
-    of ``dy * (1 - exp(-y))``) during the forward pass and keeps its result until
-    the backward pass: one more tensor per layer at the training step's peak.
+def _compiled(fn: Callable, options: tuple, tensors: tuple) -> Callable:
+    """``fn(*tensors, *options)`` as one XLA-compiled function, shared by every call
+    with the same function, options, dtypes and ranks (XLA compiles once per shape)."""
+    key = (fn, options, tuple((t.dtype, t.shape.rank) for t in tensors))
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        specs = [tf.TensorSpec(None if t.shape.rank is None else [None] * t.shape.rank, t.dtype)
+                 for t in tensors]
+        compiled = tf.function(lambda *args: fn(*args, *options), input_signature=specs,
+                               jit_compile=True, autograph=False)
+        _COMPILED[key] = compiled
+    return compiled
+
+
+_COMPILED: dict = {}
+
+
+def differentiable(forward: Callable, backward: Callable, keep: str, *,
+                   fuse_forward: bool = True, fuse_backward: bool = True) -> Callable:
+    """``forward(x, *options)`` with the gradient ``backward(dy, *kept, *options)``.
+
+    ``keep`` names the tensors the backward pass reads, and so the training step
+    keeps: ``"output"`` (``y``, which the next layer keeps anyway), ``"input"``
+    (``x``, for functions whose output does not determine their slope) or
+    ``"both"``. ``options`` are Python numbers, not differentiated.
+
+    Eagerly, with no tape recording, only ``forward`` runs: recording a custom
+    gradient costs about 70 µs per call, many times a small tensor's forward
+    pass. In a graph (``tf.function``, ``model.fit``) the forward and the
+    backward pass each run as one XLA-compiled kernel (see
+    :func:`keras_acts.config.set_xla_fusion`): TensorFlow alone runs every op
+    of a formula as its own pass over memory. Unfused, the backward ops wait
+    for the upstream gradient; without that, TensorFlow's dataflow runs the
+    part that depends on ``x`` alone (``exp(-y)`` of ``dy * (1 - exp(-y))``)
+    during the forward pass and keeps its result until the backward pass.
+    ``fuse_forward=False`` or ``fuse_backward=False`` keep a pass that is
+    already one TensorFlow kernel out of XLA, where XLA's code is slower
+    (``tf.math.softplus``, ``tf.nn.leaky_relu``, ``tf.nn.softmax``).
     """
 
-    def ordered(x, *options):
-        y, gradient = formula(x, *options)
-
-        def after_upstream(dy):
-            with tf.control_dependencies([dy]):
-                return gradient(dy)
-
-        return y, after_upstream
-
-    with_gradient = tf.custom_gradient(ordered)
-
-    @functools.wraps(formula)
     def call(x, *options):
         if tf.executing_eagerly() and not _tape_is_recording():
-            return formula(x, *options)[0]
-        if options:
-            return tf.custom_gradient(lambda t: ordered(t, *options))(x)
-        return with_gradient(x)
+            return forward(x, *options)
+        fused = not tf.executing_eagerly() and _config.xla_fusion_enabled()
 
-    return call
+        def run(fn, fuse, *tensors):
+            if fused and fuse:
+                return _compiled(fn, options, tensors)(*tensors)
+            return fn(*tensors, *options)
+
+        @tf.custom_gradient
+        def differentiate(t):
+            y = run(forward, fuse_forward, t)
+
+            def gradient(dy):
+                with tf.control_dependencies([dy]):
+                    return run(backward, fuse_backward, dy, *_kept(keep, t, y))
+
+            return y, gradient
+
+        return differentiate(x)
+
+    return functools.wraps(forward)(call)
+
+
+def gradient_from_output(backward: Callable, **fuse: bool) -> Callable[[Callable], Callable]:
+    """Give ``forward(x, *options)`` the gradient ``backward(dy, y, *options)``,
+    computed from the output alone, which the next layer keeps anyway."""
+    return lambda forward: differentiable(forward, backward, "output", **fuse)
+
+
+def gradient_from_input(backward: Callable) -> Callable[[Callable], Callable]:
+    """Give ``forward(x, *options)`` the gradient ``backward(dy, x, *options)``,
+    computed in the backward pass from ``x`` alone."""
+    return lambda forward: differentiable(forward, backward, "input")
+
+
+def gradient_from_input_and_output(backward: Callable) -> Callable[[Callable], Callable]:
+    """Give ``forward(x, *options)`` the gradient ``backward(dy, x, y, *options)``."""
+    return lambda forward: differentiable(forward, backward, "both")
 
 
 def with_derivative(derivative: Callable) -> Callable[[Callable], Callable]:
@@ -112,15 +163,7 @@ def with_derivative(derivative: Callable) -> Callable[[Callable], Callable]:
     step keeps ``x`` and none of the forward formula's intermediates, and the
     derivative can be computed in ``x``'s dtype where the value needs float64.
     """
-
-    def decorate(forward: Callable) -> Callable:
-        def formula(x, *options):
-            return forward(x, *options), lambda dy: dy * derivative(x, *options)
-
-        formula.__name__ = formula.__qualname__ = forward.__name__
-        return custom_gradient(formula)
-
-    return decorate
+    return gradient_from_input(lambda dy, x, *options: dy * derivative(x, *options))
 
 
 def activation(

@@ -9,7 +9,7 @@ from keras_acts.activations._base import (
     activation,
     as_float64,
     constant,
-    custom_gradient,
+    gradient_from_output,
     is_float64,
 )
 
@@ -33,32 +33,30 @@ def _slope(alpha, negative_slope, default):
 # output (the output alone is kept for the backward pass, as Keras's elu keeps it).
 # In float64 autodiff of the expm1 form is used instead: y + 1 cancels for x << 0,
 # which float64's gradient tolerance would notice and float32's rounding does not.
-@custom_gradient
+@gradient_from_output(lambda dy, y: tf.raw_ops.EluGrad(gradients=dy, outputs=y))
 def _unit_elu(x):
     # expm1 overflows to inf for large x where it is not selected; the gradient
-    # below never differentiates it.
-    y = tf.where(x > 0, x, tf.math.expm1(x))
-    return y, lambda dy: tf.raw_ops.EluGrad(gradients=dy, outputs=y)
+    # never differentiates it.
+    return tf.where(x > 0, x, tf.math.expm1(x))
 
 
-@custom_gradient
+@gradient_from_output(lambda dy, y, slope: tf.raw_ops.LeakyReluGrad(gradients=dy, features=y, alpha=slope),
+                      fuse_forward=False, fuse_backward=False)  # one TensorFlow kernel each
 def _leaky_relu_from_output(x, slope):  # slope > 0, so y has x's sign
-    y = tf.nn.leaky_relu(x, alpha=slope)
-    return y, lambda dy: tf.raw_ops.LeakyReluGrad(gradients=dy, features=y, alpha=slope)
+    return tf.nn.leaky_relu(x, alpha=slope)
 
 
-@custom_gradient
-def _celu_float32(x, alpha):  # alpha > 0; celu'(x) = exp(x / alpha) = y / alpha + 1 for x < 0
+# celu'(x) = exp(x / alpha) = y / alpha + 1 for x < 0 (alpha > 0)
+@gradient_from_output(lambda dy, y, alpha: tf.raw_ops.EluGrad(gradients=dy, outputs=y / alpha))
+def _celu_float32(x, alpha):
     a = constant(alpha, x)
-    y = tf.where(x > 0, x, a * tf.math.expm1(x / a))
-    return y, lambda dy: tf.raw_ops.EluGrad(gradients=dy, outputs=y / a)
+    return tf.where(x > 0, x, a * tf.math.expm1(x / a))
 
 
-@custom_gradient
+@gradient_from_output(lambda dy, y: tf.raw_ops.SeluGrad(gradients=dy, outputs=y))
 def _selu_float32(x):
     negative = constant(_SELU_ALPHA, x) * tf.math.expm1(x)
-    y = constant(_SELU_SCALE, x) * tf.where(x > 0, x, negative)
-    return y, lambda dy: tf.raw_ops.SeluGrad(gradients=dy, outputs=y)
+    return constant(_SELU_SCALE, x) * tf.where(x > 0, x, negative)
 
 
 @activation("linear", aliases=("identity",), family="rectifiers", upcast_half=False,

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, constant, custom_gradient, is_float64
+from keras_acts.activations._base import (
+    activation,
+    constant,
+    gradient_from_input,
+    gradient_from_output,
+    is_float64,
+)
 
 # Taylor coefficients of x - tanh(x) = sum_k c_k x^(2k+1), k = 1..10 (tanh's series).
 _TANH_SHRINK_SERIES = (
@@ -28,18 +34,17 @@ def _polynomial(coefficients, t):
     return result
 
 
-@custom_gradient
+def _tanh_squared_gradient(dy, x):  # d/dx (x - tanh x) = tanh(x)^2, exactly
+    tanh = tf.math.tanh(x)
+    return dy * (tanh * tanh)
+
+
+@gradient_from_input(_tanh_squared_gradient)
 def _tanh_shrink_float32(x):
     s = tf.clip_by_value(x, -1.0, 1.0)
     t = s * s
     near_zero = s * (t * _polynomial(_PADE_NUMERATOR, t) / _polynomial(_PADE_DENOMINATOR, t))
-    y = tf.where(tf.abs(x) < 1.0, near_zero, x - tf.math.tanh(x))
-
-    def gradient(dy):  # d/dx (x - tanh x) = tanh(x)^2, exactly
-        tanh = tf.math.tanh(x)
-        return dy * (tanh * tanh)
-
-    return y, gradient
+    return tf.where(tf.abs(x) < 1.0, near_zero, x - tf.math.tanh(x))
 
 
 def _check_threshold(threshold):
@@ -70,12 +75,11 @@ def hard_shrink(x, threshold=0.5):
     return tf.where(tf.abs(x) <= constant(threshold, x), constant(0.0, x), x)
 
 
-@custom_gradient
+# Slope 1 where |x| > threshold, that is where y != 0: read from the output alone.
+@gradient_from_output(lambda dy, y, threshold: tf.raw_ops.ReluGrad(gradients=dy, features=tf.abs(y)))
 def _soft_shrink(x, threshold):
     t = constant(threshold, x)
-    y = x - tf.clip_by_value(x, -t, t)
-    # Slope 1 where |x| > threshold, that is where y != 0: read from the output alone.
-    return y, lambda dy: tf.raw_ops.ReluGrad(gradients=dy, features=tf.abs(y))
+    return x - tf.clip_by_value(x, -t, t)
 
 
 @activation("soft_shrink", aliases=("softshrink",), family="shrinkage", upcast_half=False,

@@ -4,39 +4,39 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, constant, custom_gradient, is_float64
+from keras_acts.activations._base import (
+    activation,
+    constant,
+    gradient_from_input,
+    gradient_from_input_and_output,
+    gradient_from_output,
+    is_float64,
+)
 
 
-@custom_gradient
+# sigmoid(x) sigmoid(-x): TensorFlow's y (1 - y) loses the tail for large x.
+@gradient_from_input_and_output(lambda dy, x, y: dy * y * tf.math.sigmoid(-x))
 def _sigmoid_exact_gradient(x):
-    y = tf.math.sigmoid(x)
-
-    def gradient(dy):
-        # sigmoid(x) sigmoid(-x): TensorFlow's y (1 - y) loses the tail for large x.
-        return dy * y * tf.math.sigmoid(-x)
-
-    return y, gradient
+    return tf.math.sigmoid(x)
 
 
-@custom_gradient
+def _sech_squared_gradient(dy, x):
+    # sech(x)^2 = 4 t / (1 + t)^2 with t = exp(-2|x|): TensorFlow's 1 - y^2 cancels.
+    t = tf.math.exp(-2 * tf.abs(x))
+    return dy * 4 * t / tf.square(1 + t)
+
+
+@gradient_from_input(_sech_squared_gradient)
 def _tanh_exact_gradient(x):
-    y = tf.math.tanh(x)
-
-    def gradient(dy):
-        # sech(x)^2 = 4 t / (1 + t)^2 with t = exp(-2|x|): TensorFlow's 1 - y^2 cancels.
-        t = tf.math.exp(-2 * tf.abs(x))
-        return dy * 4 * t / tf.square(1 + t)
-
-    return y, gradient
+    return tf.math.tanh(x)
 
 
-@custom_gradient
+# log_sigmoid'(x) = sigmoid(-x) = 1 - exp(y): from the output alone, which the next
+# layer keeps anyway (TensorFlow's gradient keeps -x as well), and without
+# cancellation in any dtype.
+@gradient_from_output(lambda dy, y: tf.math.expm1(y) * -dy)
 def _log_sigmoid_from_output(x):
-    y = -tf.math.softplus(-x)
-    # log_sigmoid'(x) = sigmoid(-x) = 1 - exp(y): from the output alone, which the next
-    # layer keeps anyway (TensorFlow's gradient keeps -x as well), and without
-    # cancellation in any dtype.
-    return y, lambda dy: tf.math.expm1(y) * -dy
+    return -tf.math.softplus(-x)
 
 
 @activation("sigmoid", aliases=("logistic",), family="sigmoids",
@@ -80,20 +80,19 @@ def tanh(x):
     return tf.math.tanh(x)
 
 
-@custom_gradient
+def _softsign_gradient(dy, y):
+    # softsign'(x) = 1 / (1 + |x|)^2 = (1 - |y|)^2: from the output, which the next
+    # layer keeps anyway; within an absolute eps or so, as TensorFlow's tanh gradient.
+    r = 1 - tf.abs(y)
+    return dy * (r * r)
+
+
+@gradient_from_output(_softsign_gradient)
 def _softsign_from_output(x):
     # Clamping to the largest finite value keeps inf/inf out; softsign is
     # already 1 to working precision there, and the gradient there is 0.
     big = constant(x.dtype.max, x)
-    y = tf.nn.softsign(tf.clip_by_value(x, -big, big))
-
-    def gradient(dy):
-        # softsign'(x) = 1 / (1 + |x|)^2 = (1 - |y|)^2: from the output, which the next
-        # layer keeps anyway; within an absolute eps or so, as TensorFlow's tanh gradient.
-        r = 1 - tf.abs(y)
-        return dy * (r * r)
-
-    return y, gradient
+    return tf.nn.softsign(tf.clip_by_value(x, -big, big))
 
 
 @activation("softsign", family="sigmoids",
@@ -119,28 +118,25 @@ def softsign(x):
 # Piecewise-linear functions whose slope can be read from the output: the backward
 # pass keeps only y, which the next layer keeps anyway. Relu6Grad(dy * k, 6 y) is dy * k
 # where 0 < y < 1 and 0 elsewhere (exactly 0 on the clipped parts, where y is 0 or 1).
-@custom_gradient
+@gradient_from_output(lambda dy, y: tf.raw_ops.Relu6Grad(gradients=dy / 6, features=6 * y))
 def _hard_sigmoid(x):
-    y = tf.nn.relu6(x + constant(3.0, x)) / constant(6.0, x)
-    return y, lambda dy: tf.raw_ops.Relu6Grad(gradients=dy / 6, features=6 * y)
+    return tf.nn.relu6(x + constant(3.0, x)) / constant(6.0, x)
 
 
-@custom_gradient
+@gradient_from_output(lambda dy, y: tf.raw_ops.Relu6Grad(gradients=dy / 2, features=6 * y))
 def _sparse_sigmoid(x):
-    y = tf.clip_by_value(constant(0.5, x) * (x + 1), constant(0.0, x), constant(1.0, x))
-    return y, lambda dy: tf.raw_ops.Relu6Grad(gradients=dy / 2, features=6 * y)
+    return tf.clip_by_value(constant(0.5, x) * (x + 1), constant(0.0, x), constant(1.0, x))
 
 
-@custom_gradient
+def _inside_gradient(dy, y, min_val, max_val):
+    # dy where low < y < high: y - low and high - y are then both > 0
+    inside_low = tf.raw_ops.ReluGrad(gradients=dy, features=y - constant(min_val, y))
+    return tf.raw_ops.ReluGrad(gradients=inside_low, features=constant(max_val, y) - y)
+
+
+@gradient_from_output(_inside_gradient, fuse_forward=False)  # one TensorFlow kernel
 def _hard_tanh(x, min_val, max_val):
-    low, high = constant(min_val, x), constant(max_val, x)
-    y = tf.clip_by_value(x, low, high)
-
-    def gradient(dy):  # dy where low < y < high: y - low and high - y are then both > 0
-        inside_low = tf.raw_ops.ReluGrad(gradients=dy, features=y - low)
-        return tf.raw_ops.ReluGrad(gradients=inside_low, features=high - y)
-
-    return y, gradient
+    return tf.clip_by_value(x, constant(min_val, x), constant(max_val, x))
 
 
 @activation("hard_sigmoid", family="sigmoids",

@@ -10,7 +10,7 @@ from keras_acts.activations._base import (
     activation,
     as_float64,
     constant,
-    custom_gradient,
+    gradient_from_output,
     is_float64,
     with_derivative,
 )
@@ -205,12 +205,11 @@ def _elish(x):
     )
 
 
-@custom_gradient
+# The slope (x + 1) / 2 = sqrt(y) for |x| < 1, 0 below (y = 0), 1 above (y >= 1).
+@gradient_from_output(lambda dy, y: dy * tf.minimum(tf.sqrt(y), constant(1.0, y)))
 def _sparse_plus(x):
     inner = tf.clip_by_value(x, constant(-1.0, x), constant(1.0, x)) + 1
-    y = tf.where(x >= 1, x, constant(0.25, x) * inner * inner)
-    # The slope (x + 1) / 2 = sqrt(y) for |x| < 1, 0 below (y = 0), 1 above (y >= 1).
-    return y, lambda dy: dy * tf.minimum(tf.sqrt(y), constant(1.0, y))
+    return tf.where(x >= 1, x, constant(0.25, x) * inner * inner)
 
 
 def _hard_silu_derivative(x):
@@ -241,21 +240,32 @@ def _hard_mish(x):
 # Gradients from the output alone, for functions whose derivative is a function of
 # their value: the backward pass then keeps only y, which the next layer keeps anyway
 # (as relu's does), not x as well.
-@custom_gradient
+# softplus'(x) = sigmoid(beta x) = 1 - exp(-beta y), with no cancellation (expm1).
+def _softplus_gradient(dy, y, beta):
+    return tf.math.expm1(constant(-beta, y) * y) * -dy
+
+
+# TensorFlow's softplus kernel is faster than XLA's; beta != 1 takes several ops.
+_unit_softplus = gradient_from_output(lambda dy, y: _softplus_gradient(dy, y, 1.0),
+                                      fuse_forward=False)(tf.math.softplus)
+
+
+@gradient_from_output(_softplus_gradient)
 def _softplus_from_output(x, beta):
-    if beta == 1:
-        y = tf.math.softplus(x)
-        # softplus'(x) = sigmoid(x) = 1 - exp(-y), with no cancellation (expm1).
-        return y, lambda dy: tf.math.expm1(-y) * -dy
     b = constant(beta, x)
     # Past beta * x = 40, softplus(beta x) / beta is x to every dtype's precision;
     # clamping first keeps beta * x from overflowing.
     limit = constant(40.0 / beta, x)
-    y = tf.where(x > limit, x, tf.math.softplus(b * tf.minimum(x, limit)) / b)
-    return y, lambda dy: tf.math.expm1(-b * y) * -dy
+    return tf.where(x > limit, x, tf.math.softplus(b * tf.minimum(x, limit)) / b)
 
 
-@custom_gradient
+def _squareplus_gradient(dy, y, b):
+    # squareplus'(x) = y^2 / (y^2 + b / 4), as 1 / (1 + (b / 4) / y^2): 1 where y^2
+    # overflows, 0 where it underflows, relative error of a few ULP elsewhere.
+    return dy / (1 + constant(b / 4, y) / (y * y))
+
+
+@gradient_from_output(_squareplus_gradient)
 def _squareplus_from_output(x, b):
     magnitude = tf.abs(x)
     # Past sqrt(max) / 2, x^2 would overflow and sqrt(x^2 + b) equals |x| anyway.
@@ -265,14 +275,7 @@ def _squareplus_from_output(x, b):
     half = constant(0.5, x)
     # x >= 0: (x + root) / 2, halved before adding so x = max cannot overflow;
     # x < 0: the same value as b / (2 (root - x)), without cancellation.
-    y = tf.where(x >= 0, half * x + half * root, constant(b / 2, x) / (root + magnitude))
-
-    def gradient(dy):
-        # squareplus'(x) = y^2 / (y^2 + b / 4), as 1 / (1 + (b / 4) / y^2): 1 where y^2
-        # overflows, 0 where it underflows, relative error of a few ULP elsewhere.
-        return dy / (1 + constant(b / 4, y) / (y * y))
-
-    return y, gradient
+    return tf.where(x >= 0, half * x + half * root, constant(b / 2, x) / (root + magnitude))
 
 
 @activation("softplus", family="smooth",
@@ -298,6 +301,8 @@ def softplus(x, beta=1.0):
     """
     if not isinstance(beta, (int, float)) or not beta > 0:
         raise ValueError(f"`beta` must be a positive number, got {beta!r}")
+    if beta == 1:
+        return _unit_softplus(x)
     return _softplus_from_output(x, float(beta))
 
 

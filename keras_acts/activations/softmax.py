@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, custom_gradient
+from keras_acts.activations._base import activation, gradient_from_output
 
 
 def check_axis(x: tf.Tensor, axis: int) -> int:
@@ -73,41 +73,34 @@ def _with_infinities(fast, careful):
     return apply
 
 
-# The gradients, from the output alone. The careful forms get them too: 0 on the rows
-# an infinite logit decides, the usual one on the others, and none of the careful
-# branch's intermediates is kept for the backward pass (tf.cond would otherwise keep
-# them, as zeros when the branch is not taken: several tensors of x's size).
-def _softmax_gradient(y):
-    return lambda dy: y * (dy - tf.reduce_sum(dy * y, axis=-1, keepdims=True))
+# The gradients, from the output alone, outside the branch taken: 0 on the rows an
+# infinite logit decides, the usual one on the others, and none of the careful
+# branch's intermediates is kept for the backward pass (a tf.cond would otherwise
+# keep them, as zeros when the branch is not taken: several tensors of x's size).
+def _softmax_gradient(dy, y):
+    return y * (dy - tf.reduce_sum(dy * y, axis=-1, keepdims=True))
 
 
-def _log_softmax_gradient(y):
-    return lambda dy: dy - tf.exp(y) * tf.reduce_sum(dy, axis=-1, keepdims=True)
+def _log_softmax_gradient(dy, y):
+    return dy - tf.exp(y) * tf.reduce_sum(dy, axis=-1, keepdims=True)
 
 
-@custom_gradient
-def _softmax_fast(x):
-    y = tf.nn.softmax(x)
-    return y, _softmax_gradient(y)
-
-
-@custom_gradient
 def _softmax_careful(x):
     capped = _capped(x)
     e = tf.exp(capped - tf.reduce_max(capped, axis=-1, keepdims=True))
-    y = _without_limit(x, e / tf.reduce_sum(e, axis=-1, keepdims=True), 0.0)
-    return y, _softmax_gradient(y)
+    return _without_limit(x, e / tf.reduce_sum(e, axis=-1, keepdims=True), 0.0)
 
 
+# TensorFlow's softmax kernel, and its ops for the gradient, are faster than XLA's reductions.
+@gradient_from_output(_softmax_gradient, fuse_forward=False, fuse_backward=False)
 def _softmax_last(x):
     """TensorFlow's kernel where ``x`` is finite; the careful form where it holds a
     NaN (the kernel leaves the rest of that row finite) or an infinity (inf - inf).
-    The common case pays one pass over ``x`` for the check. (Checking the kernel's
-    output instead, passed through tf.cond, kept 3 more tensors per layer in training.)"""
+    The common case pays one pass over ``x`` for the check."""
     if x.shape.num_elements() == 0:
-        return _softmax_fast(x)
+        return tf.nn.softmax(x)
     return tf.cond(tf.reduce_all(tf.math.is_finite(x)),
-                   lambda: _softmax_fast(x), lambda: _softmax_careful(x))
+                   lambda: tf.nn.softmax(x), lambda: _softmax_careful(x))
 
 
 def _log_softmax_finite(x):
@@ -120,23 +113,16 @@ def _log_softmax_finite(x):
     return z - tf.math.log1p(rest + ties)
 
 
-@custom_gradient
-def _log_softmax_fast(x):
-    y = _log_softmax_finite(x)
-    return y, _log_softmax_gradient(y)
-
-
-@custom_gradient
 def _log_softmax_careful(x):
     out = _log_softmax_finite(_capped(x))
     # Beside one +inf logit every other entry's log-probability is -inf, not -max.
     lone = (_infinities(x) == 1) & ~_is_inf(x)
     out = tf.where(lone, tf.constant(-float("inf"), x.dtype), out)
-    y = _without_limit(x, out, -float("inf"))
-    return y, _log_softmax_gradient(y)
+    return _without_limit(x, out, -float("inf"))
 
 
-_log_softmax_last = _with_infinities(_log_softmax_fast, _log_softmax_careful)
+_log_softmax_last = gradient_from_output(_log_softmax_gradient)(
+    _with_infinities(_log_softmax_finite, _log_softmax_careful))
 
 
 @activation("softmax", family="softmax", reference="Bridle 1990; Keras `keras.activations.softmax`")

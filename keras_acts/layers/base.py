@@ -25,7 +25,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from keras_acts import registry
+from keras_acts import config, registry
 
 _HALF = frozenset({tf.float16, tf.bfloat16})  # a set lookup: DType's == is slow
 
@@ -168,8 +168,20 @@ class ParametricActivation(keras.layers.Layer):
         x = tf.convert_to_tensor(inputs)
         compute = tf.float32 if x.dtype in _HALF else x.dtype
         values = {p.name: tf.cast(getattr(self, p.name), compute) for p in self.parameters}
-        y = self.formula(tf.cast(x, compute), **values)
+        y = self._fused_formula(values)(tf.cast(x, compute), **values)
         return tf.cast(y, x.dtype)
+
+    def _fused_formula(self, values):
+        """``formula``, as one XLA-compiled kernel inside graphs (forward, and the
+        backward pass TensorFlow derives from it), when fusion is on
+        (:mod:`keras_acts.config`); compiled once per input shape."""
+        if tf.executing_eagerly() or not config.xla_fusion_enabled():
+            return self.formula
+        fused = self.__dict__.get("_compiled_formula")
+        if fused is None:
+            fused = tf.function(self.formula, jit_compile=True, autograph=False, reduce_retracing=True)
+            object.__setattr__(self, "_compiled_formula", fused)  # not a tracked attribute
+        return fused
 
     def formula(self, x, **values):
         raise NotImplementedError(f"{type(self).__name__} must implement formula(x, ...)")

@@ -275,13 +275,19 @@ class Run:
     shape_ok: bool
 
 
-def apply(fn: Callable, x: tf.Tensor, kwargs: dict, weights: tf.Tensor | None = None) -> Run:
-    """``fn(x, **kwargs)`` and the gradient of its sum (or of ``sum(weights * y)``)."""
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = fn(x, **kwargs)
-        objective = y if weights is None else tf.reduce_sum(tf.cast(weights, y.dtype) * y)
-    dy = tape.gradient(objective, x)
+def apply(fn: Callable, x: tf.Tensor, kwargs: dict, weights: tf.Tensor | None = None,
+          graph: bool = False) -> Run:
+    """``fn(x, **kwargs)`` and the gradient of its sum (or of ``sum(weights * y)``),
+    eagerly or in a ``tf.function`` (where keras_acts fuses its kernels with XLA)."""
+
+    def evaluate(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = fn(x, **kwargs)
+            objective = y if weights is None else tf.reduce_sum(tf.cast(weights, y.dtype) * y)
+        return y, tape.gradient(objective, x)
+
+    y, dy = (tf.function(evaluate, autograph=False) if graph else evaluate)(x)
     return Run(
         x=x.numpy().astype(np.float64),
         y=np.asarray(y.numpy()).astype(np.float64),
@@ -299,10 +305,11 @@ def elementwise_inputs(dtype: str, part: str = FINITE) -> tf.Tensor:
     return tf.cast(tf.constant(inputs, tf.float64), dtype)
 
 
-def evaluate_elementwise(fn: Callable, kwargs: dict, dtype: str, part: str = FINITE) -> Run:
+def evaluate_elementwise(fn: Callable, kwargs: dict, dtype: str, part: str = FINITE,
+                         graph: bool = False) -> Run:
     """One TF call of ``fn`` on the finite inputs, or on nan and ±inf (apart, so
     that a failure on those cannot hide the finite results)."""
-    return apply(fn, elementwise_inputs(dtype, part), kwargs)
+    return apply(fn, elementwise_inputs(dtype, part), kwargs, graph=graph)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -385,12 +392,12 @@ def row_layout(name: str, setting, dtype: str, part: str = FINITE) -> RowLayout:
 
 
 def evaluate_rowwise(fn: Callable, name: str, setting, dtype: str, part: str = FINITE,
-                     kwargs: dict | None = None) -> RowRun:
+                     kwargs: dict | None = None, graph: bool = False) -> RowRun:
     """One TF call of ``fn`` (keyword arguments ``kwargs``, by default the
     setting's) on the finite rows, or on those with nan or ±inf, laid along the
     setting's axis; the gradient is that of ``sum(weights * y)``."""
     layout = row_layout(name, setting, dtype, part)
-    run = apply(fn, layout.x, dict(setting) if kwargs is None else kwargs, layout.weights)
+    run = apply(fn, layout.x, dict(setting) if kwargs is None else kwargs, layout.weights, graph)
     orient = layout.orient
     return RowRun(orient(run.x), orient(run.y), orient(run.dy), layout.weight_row, run.out_dtype,
                   tuple(run.y.shape), orient(np.empty(layout.shape)).shape)

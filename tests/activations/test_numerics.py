@@ -156,16 +156,37 @@ def test_rewritten_references_equal_the_literal_formula(name):
 # Elementwise functions: two TF calls per (name, setting, dtype), cached
 
 
-@functools.lru_cache(maxsize=None)
+# Every check runs twice: eagerly, and in a tf.function, where keras_acts runs its
+# custom-gradient functions as XLA-compiled kernels, whose exp, log, tanh ... are
+# XLA's own implementations, not TensorFlow's.
+MODES = ("eager", "graph")
+_mode = {"graph": False}
+
+
+@pytest.fixture(params=MODES, autouse=True)
+def mode(request):
+    _mode["graph"] = request.param == "graph"
+    return request.param
+
+
 def run_elementwise(name: str, setting, dtype: str, part: str = FINITE) -> Run:
     """One TF call on the finite inputs, or on nan and ±inf (apart, so that a
     failure on those cannot hide the finite results)."""
-    return evaluate_elementwise(keras_acts.get(name), dict(setting), dtype, part)
+    return _run_elementwise(name, setting, dtype, part, _mode["graph"])
 
 
 @functools.lru_cache(maxsize=None)
+def _run_elementwise(name: str, setting, dtype: str, part: str, graph: bool) -> Run:
+    return evaluate_elementwise(keras_acts.get(name), dict(setting), dtype, part, graph)
+
+
 def points(name: str, setting, dtype: str, part: str = FINITE) -> tuple[Point, ...]:
-    run = run_elementwise(name, setting, dtype, part)
+    return _points(name, setting, dtype, part, _mode["graph"])
+
+
+@functools.lru_cache(maxsize=None)
+def _points(name: str, setting, dtype: str, part: str, graph: bool) -> tuple[Point, ...]:
+    run = _run_elementwise(name, setting, dtype, part, graph)
     return elementwise_points(name, setting, run.x, run.y, run.dy)
 
 
@@ -298,15 +319,23 @@ def test_kinks_only_at_branch_points(name, setting, dtype):
 # Rowwise functions (softmax, gated units): slices along `axis`, two TF calls per case
 
 
-@functools.lru_cache(maxsize=None)
 def run_rowwise(name: str, setting, dtype: str, part: str = FINITE) -> RowRun:
     """One TF call on the finite rows, or on those with nan or ±inf."""
-    return evaluate_rowwise(keras_acts.get(name), name, setting, dtype, part)
+    return _run_rowwise(name, setting, dtype, part, _mode["graph"])
 
 
 @functools.lru_cache(maxsize=None)
+def _run_rowwise(name: str, setting, dtype: str, part: str, graph: bool) -> RowRun:
+    return evaluate_rowwise(keras_acts.get(name), name, setting, dtype, part, graph=graph)
+
+
 def row_cases(name, setting, dtype, part: str = FINITE) -> tuple[Row, ...]:
-    run = run_rowwise(name, setting, dtype, part)
+    return _row_cases(name, setting, dtype, part, _mode["graph"])
+
+
+@functools.lru_cache(maxsize=None)
+def _row_cases(name, setting, dtype, part: str, graph: bool) -> tuple[Row, ...]:
+    run = _run_rowwise(name, setting, dtype, part, graph)
     return rowwise_rows(name, setting, run.x, run.y, run.dy)
 
 
