@@ -855,7 +855,9 @@ METHOD = """\
   `tf.function(jit_compile=True)` (XLA). `fwd+bwd` is one function computing
   `y` and the gradient w.r.t. `x` under a `tf.GradientTape`, with a random
   upstream gradient (`output_gradients`); its copy floor computes `x * s` and
-  `dy * s`.
+  `dy * s`. keras_acts runs with its defaults: in `tf.function` its
+  custom-gradient functions and layer formulas run as XLA-compiled kernels
+  (`keras_acts.config`), Keras's functions as TensorFlow's kernels.
 * Ratios below 1.0 over Keras mean keras_acts is faster. "n/a": Keras lacks
   the name (`keras_acts._keras_hook.is_keras_name`); Keras's function is
   `keras.activations.get(name)`.

@@ -51,6 +51,23 @@ def test_graphs_run_forward_and_backward_as_xla_kernels(name, fusion_switch):
     assert xla_compiled_calls(fn, x) == 0
 
 
+@pytest.mark.parametrize("name", ["glu", "swiglu", "sine_relu"])
+def test_more_functions_fuse(name):
+    x = tf.constant(np.linspace(-3, 3, 12, dtype=np.float32).reshape(3, 4))
+    assert xla_compiled_calls(keras_acts.get(name), x) == 2
+
+
+def test_learnable_layers_fuse_their_formula(fusion_switch):
+    x = tf.constant(np.linspace(-3, 3, 12, dtype=np.float32).reshape(3, 4))
+    for layer in (keras_acts.layers.PReLU(), keras_acts.layers.PELU()):
+        layer.build(x.shape)
+        assert xla_compiled_calls(layer, x) >= 1, type(layer).__name__
+        eager = layer(x).numpy()
+        np.testing.assert_allclose(tf.function(layer)(x).numpy(), eager, rtol=1e-6, atol=1e-7)
+    fusion_switch(False)
+    assert xla_compiled_calls(keras_acts.layers.PReLU(), x) == 0
+
+
 def test_single_kernel_passes_stay_tensorflow_kernels():
     # leaky_relu is one TensorFlow kernel each way; softplus forward is, its gradient is not.
     x = tf.constant([[-1.0, 0.5, 2.0]])

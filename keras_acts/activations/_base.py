@@ -32,6 +32,18 @@ except ImportError:  # pragma: no cover - a TensorFlow that moved it: always rec
         return True
 
 
+try:  # TensorFlow's own check, private: whether the graph being traced is XLA-compiled
+    from tensorflow.python.ops.control_flow_util import GraphOrParentsInXlaContext as _in_xla
+except ImportError:  # pragma: no cover - a TensorFlow that moved it: assume not
+    def _in_xla(graph) -> bool:
+        return False
+
+
+def in_xla_context() -> bool:
+    """Whether ops created now will be compiled by XLA (``jit_compile=True``)."""
+    return not tf.executing_eagerly() and _in_xla(tf.compat.v1.get_default_graph())
+
+
 def as_float_tensor(x: Any, argument: str = "x") -> tf.Tensor:
     """``x`` as a real floating-point tensor (integers become ``floatx()``)."""
     if not isinstance(x, tf.Tensor):  # variables too: read them once, return tensors

@@ -9,8 +9,18 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_acts.activations._base import activation
-from keras_acts.activations.smooth import gelu, silu
+from keras_acts.activations._base import activation, constant, differentiable, in_xla_context
+from keras_acts.activations.smooth import (
+    _gelu_derivative,
+    _gelu_erfc,
+    _gelu_tanh_derivative,
+    _gelu_tanh_sigmoid,
+    _sigmoid_gated_derivative,
+    _unit_silu,
+)
+
+# The gates' forward formulas themselves, without their own custom gradients.
+_silu, _gelu, _gelu_tanh = (f.__wrapped__ for f in (_unit_silu, _gelu_erfc, _gelu_tanh_sigmoid))
 from keras_acts.activations.softmax import check_axis
 
 
@@ -20,15 +30,72 @@ def _gated(value, gate):
     return tf.where(tf.math.is_nan(value), value, tf.math.multiply_no_nan(value, gate))
 
 
-def _halves(x, axis, gate):
+def _checked_axis(x, axis, gate):
     axis = check_axis(x, axis)
     size = x.shape[axis]
     if size is not None and size % 2:
         raise ValueError(f"The size of `axis` {axis} must be even to split in halves, got {size}.")
     if gate not in ("first", "second"):
         raise ValueError(f"`gate` must be 'first' or 'second', got {gate!r}")
+    return axis
+
+
+def _halves(x, axis, gate):
     a, b = tf.split(x, 2, axis=axis)
     return (a, b) if gate == "second" else (b, a)
+
+
+def _relu_derivative(t):
+    return tf.where(t > 0, constant(1.0, t), constant(0.0, t))
+
+
+def _sigmoid_and_derivative(t):
+    """sigmoid(t) and sigmoid(t) sigmoid(-t) = e / (1 + e)^2, e = exp(-|t|): one
+    exponential for both, and no 1 - sigmoid(t), which loses the tail."""
+    e = tf.math.exp(-tf.abs(t))
+    r = 1 / (1 + e)
+    return tf.where(t >= 0, r, e * r), e * r * r
+
+
+def _separately(function, derivative):
+    return lambda t: (function(t), derivative(t))
+
+
+# The gate functions, and both the function and its derivative, by the unit's name.
+_GATES = {
+    "glu": (tf.math.sigmoid, _sigmoid_and_derivative),
+    "swiglu": (_silu, _separately(_silu, lambda t: _sigmoid_gated_derivative(t, 1.0))),
+    "geglu": (_gelu, _separately(_gelu, _gelu_derivative)),
+    "geglu_tanh": (_gelu_tanh, _separately(_gelu_tanh, _gelu_tanh_derivative)),
+    "reglu": (tf.nn.relu, _separately(tf.nn.relu, _relu_derivative)),
+}
+
+
+def _gated_forward(x, axis, gate, unit):
+    value, gate_input = _halves(x, axis, gate)
+    return _gated(value, _GATES[unit][0](gate_input))
+
+
+def _gated_backward(dy, x, axis, gate, unit):
+    """The gradient of ``where(isnan(a), a, a * act(b))`` w.r.t. ``x = [a, b]``,
+    the one autodiff gives, from ``x`` alone (the training step keeps ``x``)."""
+    value, gate_input = _halves(x, axis, gate)
+    g, slope = _GATES[unit][1](gate_input)
+    nan = tf.math.is_nan(value)
+    through = tf.where(nan, constant(0.0, dy), dy)
+    d_value = tf.where(nan, dy, tf.math.multiply_no_nan(through, g))
+    d_gate = tf.math.multiply_no_nan(value, through) * slope
+    halves = (d_value, d_gate) if gate == "second" else (d_gate, d_value)
+    return tf.concat(halves, axis=axis)
+
+
+_gated_from_input = differentiable(_gated_forward, _gated_backward, "input")
+
+
+def _gated_unit(x, axis, gate, unit):
+    if in_xla_context():  # inside XLA, autodiff's gradient reuses the forward's gate: faster
+        return _gated_forward(x, axis, gate, unit)
+    return _gated_from_input(x, axis, gate, unit)
 
 
 @activation("glu", family="gated", reference="Dauphin et al. 2017, arXiv:1612.08083")
@@ -49,8 +116,7 @@ def glu(x, axis=-1, gate="second"):
     >>> glu([[1., 2., 0., 100.]]).numpy()
     array([[0.5, 2. ]], dtype=float32)
     """
-    value, gate_input = _halves(x, axis, gate)
-    return _gated(value, tf.math.sigmoid(gate_input))
+    return _gated_unit(x, _checked_axis(x, axis, gate), gate, "glu")
 
 
 @activation("swiglu", family="gated", reference="Shazeer 2020, arXiv:2002.05202")
@@ -70,8 +136,7 @@ def swiglu(x, axis=-1, gate="second"):
     >>> swiglu([[2., 3., 1., 0.]]).numpy()
     array([[1.4621172, 0.       ]], dtype=float32)
     """
-    value, gate_input = _halves(x, axis, gate)
-    return _gated(value, silu(gate_input))
+    return _gated_unit(x, _checked_axis(x, axis, gate), gate, "swiglu")
 
 
 @activation("geglu", family="gated", reference="Shazeer 2020, arXiv:2002.05202")
@@ -92,8 +157,8 @@ def geglu(x, axis=-1, gate="second", approximate=False):
     >>> geglu([[2., 3., 1., 0.]]).numpy()
     array([[1.6826895, 0.       ]], dtype=float32)
     """
-    value, gate_input = _halves(x, axis, gate)
-    return _gated(value, gelu(gate_input, approximate=approximate))
+    unit = "geglu_tanh" if approximate else "geglu"
+    return _gated_unit(x, _checked_axis(x, axis, gate), gate, unit)
 
 
 @activation("reglu", family="gated", upcast_half=False,
@@ -114,5 +179,4 @@ def reglu(x, axis=-1, gate="second"):
     >>> reglu([[2., 3., 1., -1.]]).numpy()
     array([[2., 0.]], dtype=float32)
     """
-    value, gate_input = _halves(x, axis, gate)
-    return _gated(value, tf.nn.relu(gate_input))
+    return _gated_unit(x, _checked_axis(x, axis, gate), gate, "reglu")

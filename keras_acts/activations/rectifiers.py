@@ -11,6 +11,7 @@ from keras_acts.activations._base import (
     constant,
     gradient_from_output,
     is_float64,
+    with_derivative,
 )
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -349,8 +350,21 @@ def sine_relu(x, epsilon=0.0025):
     >>> sine_relu([-1., 2.], epsilon=0.5).numpy()
     array([-0.6908866,  2.       ], dtype=float32)
     """
+    if not isinstance(epsilon, (int, float)) or isinstance(epsilon, bool):
+        raise TypeError(f"`epsilon` must be a number, got {epsilon!r}")
+    return _sine_relu(x, float(epsilon))
+
+
+def _sine_relu_derivative(x, epsilon):
+    """1 above 0, epsilon * (cos x + sin x) from 0 down (in float64: it cancels too)."""
+    wide = as_float64(tf.minimum(x, constant(0.0, x)))
+    wave = constant(epsilon, wide) * (tf.math.cos(wide) + tf.math.sin(wide))
+    return tf.where(x > 0, constant(1.0, x), tf.cast(wave, x.dtype))
+
+
+@with_derivative(_sine_relu_derivative)
+def _sine_relu(x, epsilon):
     # sin - cos cancels near its zeros: float32 is computed in float64.
-    wide = as_float64(x)
-    negative = tf.minimum(wide, constant(0.0, wide))
-    wave = constant(epsilon, wide) * (tf.math.sin(negative) - tf.math.cos(negative))
+    wide = as_float64(tf.minimum(x, constant(0.0, x)))
+    wave = constant(epsilon, wide) * (tf.math.sin(wide) - tf.math.cos(wide))
     return tf.where(x > 0, x, tf.cast(wave, x.dtype))
