@@ -1,12 +1,14 @@
 """Settings of keras_acts that change how, not what, it computes.
 
-XLA fusion: inside a graph (``tf.function``, ``model.fit``, ``model.predict``)
-the functions with a custom gradient run their forward and backward passes each
-as one XLA-compiled kernel, called from the ordinary TensorFlow graph. Unfused,
-TensorFlow runs each op of a formula as a separate pass over memory: elu's
-accurate form (``expm1``, a select) then takes 2.5-3x the time of Keras's
-single, less accurate kernel. XLA compiles once per input shape, in tens of
-milliseconds. Eager calls never compile.
+XLA fusion: on large tensors the functions with a custom gradient run their
+forward and backward passes each as one XLA-compiled kernel, called from the
+ordinary TensorFlow graph or eagerly; so do learnable layers' formulas. Large
+means 2^16 elements or more (2^20 for piecewise-linear formulas); in a graph,
+where the batch size is often unknown, it means 2^10 elements per sample (2^14),
+so that every batch size runs the same kernels. Unfused, TensorFlow runs each op of a formula as a separate pass over
+memory: elu's accurate form (``expm1``, a select) then takes 2.5-3x the time of
+Keras's single, less accurate kernel. On smaller tensors an XLA launch costs
+more than it saves. XLA compiles once per input shape, in tens of milliseconds.
 
 Fusion is on where XLA works (checked once, on first use); turn it off with
 ``set_xla_fusion(False)`` or the environment variable
@@ -25,17 +27,35 @@ import tensorflow as tf
 _enabled = os.environ.get("KERAS_ACTS_XLA_FUSION", "1").strip().lower() not in {"0", "false", "no", "off"}
 
 
-def set_xla_fusion(enabled: bool) -> None:
-    """Turn XLA fusion of keras_acts's functions in graphs on or off.
+_from_elements: int | None = None
+
+
+def set_xla_fusion(enabled: bool, *, from_elements: int | None = None) -> None:
+    """Turn XLA fusion of keras_acts's functions on or off.
+
+    Args:
+        enabled: whether to fuse.
+        from_elements: fuse tensors of at least this many elements; ``None``
+            (the default) keeps each function's own threshold (2^16 elements,
+            2^20 for piecewise-linear formulas), ``0`` fuses every tensor.
 
     >>> set_xla_fusion(False); xla_fusion_enabled()
     False
     >>> set_xla_fusion(True)
     """
-    global _enabled
+    global _enabled, _from_elements
     if not isinstance(enabled, bool):
         raise TypeError(f"`enabled` must be True or False, got {enabled!r}.")
-    _enabled = enabled
+    if from_elements is not None and (
+            not isinstance(from_elements, int) or isinstance(from_elements, bool) or from_elements < 0):
+        raise ValueError(f"`from_elements` must be None or an int >= 0, got {from_elements!r}.")
+    _enabled, _from_elements = enabled, from_elements
+
+
+def fusion_threshold(default: int) -> int:
+    """The number of elements from which a pass is fused: ``default`` (the
+    function's own) unless :func:`set_xla_fusion` set ``from_elements``."""
+    return default if _from_elements is None else _from_elements
 
 
 def xla_fusion_enabled() -> bool:

@@ -19,8 +19,9 @@ from keras_acts import config
 from keras_acts.activations import _base
 
 
-def xla_compiled_calls(fn, x) -> int:
-    """How many XLA-compiled function calls a traced forward+backward of ``fn`` holds."""
+def xla_compiled_calls(fn, spec: tf.TensorSpec) -> int:
+    """How many XLA-compiled function calls a forward+backward of ``fn`` traced for
+    ``spec`` holds (in its graph and the functions it calls: tf.cond branches too)."""
 
     @tf.function(autograph=False)
     def forward_backward(t):
@@ -29,9 +30,16 @@ def xla_compiled_calls(fn, x) -> int:
             y = fn(t)
         return y, tape.gradient(y, t)
 
-    graph = forward_backward.get_concrete_function(x).graph.as_graph_def()
+    graph = forward_backward.get_concrete_function(spec).graph.as_graph_def()
     nodes = [*graph.node, *(n for f in graph.library.function for n in f.node_def)]
     return sum(1 for n in nodes if n.attr["_XlaMustCompile"].b)
+
+
+# In graphs the size per sample decides (the batch size is often unknown when tracing).
+LARGE = tf.TensorSpec([8, 1024], tf.float32)     # 2^10 per sample: fused
+SMALL = tf.TensorSpec([4096, 256], tf.float32)   # 2^8 per sample: not, even 2^20 in all
+UNKNOWN = tf.TensorSpec([None, 1024], tf.float32)  # as model.fit traces: the same as LARGE
+HUGE = tf.TensorSpec([4, 16384], tf.float32)     # 2^14 per sample: piecewise-linear ones too
 
 
 @pytest.fixture
@@ -40,65 +48,108 @@ def fusion_switch():
     config.set_xla_fusion(True)
 
 
-@pytest.mark.parametrize("name", ["elu", "selu", "tanh_shrink", "squareplus", "gelu", "log_softmax"])
-def test_graphs_run_forward_and_backward_as_xla_kernels(name, fusion_switch):
-    x = tf.constant(np.linspace(-3, 3, 12, dtype=np.float32).reshape(3, 4))
+@pytest.mark.parametrize("name", ["elu", "selu", "tanh_shrink", "squareplus", "gelu", "log_softmax",
+                                  "glu", "swiglu", "sine_relu"])
+def test_large_tensors_run_forward_and_backward_as_xla_kernels(name, fusion_switch):
     fn = keras_acts.get(name)
     assert config.xla_fusion_enabled()
-    assert xla_compiled_calls(fn, x) == 2  # one kernel forward, one backward
+    assert xla_compiled_calls(fn, LARGE) == 2  # one kernel forward, one backward
+    assert xla_compiled_calls(fn, SMALL) == 0
     fusion_switch(False)
     assert not config.xla_fusion_enabled()
-    assert xla_compiled_calls(fn, x) == 0
+    assert xla_compiled_calls(fn, LARGE) == 0
 
 
-@pytest.mark.parametrize("name", ["glu", "swiglu", "sine_relu"])
-def test_more_functions_fuse(name):
-    x = tf.constant(np.linspace(-3, 3, 12, dtype=np.float32).reshape(3, 4))
-    assert xla_compiled_calls(keras_acts.get(name), x) == 2
+def test_from_elements_overrides_the_thresholds(fusion_switch):
+    fn = keras_acts.get("elu")
+    fusion_switch(True, from_elements=0)
+    assert xla_compiled_calls(fn, SMALL) == 2
+    fusion_switch(True, from_elements=2 ** 18)
+    assert xla_compiled_calls(fn, LARGE) == 0
 
 
-def test_learnable_layers_fuse_their_formula(fusion_switch):
-    x = tf.constant(np.linspace(-3, 3, 12, dtype=np.float32).reshape(3, 4))
-    for layer in (keras_acts.layers.PReLU(), keras_acts.layers.PELU()):
-        layer.build(x.shape)
-        assert xla_compiled_calls(layer, x) >= 1, type(layer).__name__
-        eager = layer(x).numpy()
-        np.testing.assert_allclose(tf.function(layer)(x).numpy(), eager, rtol=1e-6, atol=1e-7)
-    fusion_switch(False)
-    assert xla_compiled_calls(keras_acts.layers.PReLU(), x) == 0
+def test_piecewise_linear_functions_fuse_only_huge_tensors():
+    for name in ("hard_sigmoid", "hard_silu", "soft_shrink", "sparse_plus"):
+        fn = keras_acts.get(name)
+        assert xla_compiled_calls(fn, LARGE) == 0, name
+        assert xla_compiled_calls(fn, HUGE) == 2, name
 
 
 def test_single_kernel_passes_stay_tensorflow_kernels():
-    # leaky_relu is one TensorFlow kernel each way; softplus forward is, its gradient is not.
-    x = tf.constant([[-1.0, 0.5, 2.0]])
-    assert xla_compiled_calls(keras_acts.get("leaky_relu"), x) == 0
-    assert xla_compiled_calls(keras_acts.get("softplus"), x) == 1
+    # leaky_relu is one TensorFlow kernel each way; softplus's forward is, its gradient is not.
+    assert xla_compiled_calls(keras_acts.get("leaky_relu"), HUGE) == 0
+    assert xla_compiled_calls(keras_acts.get("softplus"), HUGE) == 1
 
 
-def test_fused_graph_matches_the_eager_result_to_a_few_ulp():
-    x = tf.constant(np.random.default_rng(0).normal(0, 4, (64, 256)).astype(np.float32))
+def test_the_batch_size_does_not_decide_in_graphs():
+    # predict, evaluate and an exported signature must run the same kernels on any batch.
+    for name in ("elu", "mish"):
+        fn = keras_acts.get(name)
+        assert xla_compiled_calls(fn, UNKNOWN) == 2
+        assert xla_compiled_calls(fn, tf.TensorSpec([1, 1024], tf.float32)) == 2
+        assert xla_compiled_calls(fn, tf.TensorSpec([None, 256], tf.float32)) == 0
+
+
+def test_inside_an_xla_program_nothing_is_nested():
+    fn = keras_acts.get("elu")
+    compiled = tf.function(lambda t: fn(t), jit_compile=True, autograph=False)
+    graph = compiled.get_concrete_function(LARGE).graph.as_graph_def()
+    assert not any(n.attr["_XlaMustCompile"].b for f in graph.library.function for n in f.node_def)
+    assert not any(n.attr["_XlaMustCompile"].b for n in graph.node)
+
+
+def compiled_names() -> set[str]:
+    return {key[0].__name__ for key in _base._COMPILED}
+
+
+def test_eager_calls_fuse_by_their_size():
+    _base._COMPILED.clear()  # a cache: cleared, it is rebuilt on use
+    keras_acts.activations.selu(tf.zeros([1, 1024]))  # eager, small: TensorFlow's ops
+    assert "_selu_float32" not in compiled_names()
+    keras_acts.activations.selu(tf.zeros([512, 256]))  # eager, 2^17 elements: compiled
+    assert "_selu_float32" in compiled_names()
+
+
+def test_fused_results_match_the_unfused_to_a_few_ulp():
+    x = tf.constant(np.random.default_rng(0).normal(0, 4, (64, 1024)).astype(np.float32))
     for name in ("elu", "selu", "celu", "softplus", "mish", "silu", "tanh_shrink", "log_softmax"):
         fn = keras_acts.get(name)
-        eager = fn(x).numpy()
-        graph = tf.function(fn, autograph=False)(x).numpy()
-        np.testing.assert_allclose(graph, eager, rtol=8 * 2.0 ** -23, atol=2.0 ** -126, err_msg=name)
+        fused = tf.function(fn, autograph=False)(x).numpy()
+        config.set_xla_fusion(False)
+        try:
+            plain = fn(x).numpy()
+        finally:
+            config.set_xla_fusion(True)
+        np.testing.assert_allclose(fused, plain, rtol=8 * 2.0 ** -23, atol=2.0 ** -126, err_msg=name)
 
 
 def test_one_trace_serves_every_layer_and_shape():
     fn = keras_acts.get("elu")
-    before = len(_base._COMPILED)
-    for shape in ([5, 7], [3, 11], [9, 2]):
-        x = tf.zeros(shape)
-        tf.function(lambda t: fn(t) + fn(2 * t), autograph=False)(x)
-    # elu's forward and backward for rank-2 float32: at most 2 new entries, whatever came before.
-    assert len(_base._COMPILED) - before <= 2
-    keys = [k for k in _base._COMPILED if k[2] == ((tf.float32, 2),)]
-    assert keys
+    for rows in (4, 16, 64):
+        tf.function(lambda t: fn(t) + fn(2 * t), autograph=False)(tf.zeros([rows, 1024]))
+    # elu's forward for rank-2 float32: one compiled function, whatever the shape or caller.
+    keys = [k for k in _base._COMPILED if k[0].__name__ == "_unit_elu" and k[2] == ((tf.float32, 2),)]
+    assert len(keys) == 1
 
 
-def test_set_xla_fusion_takes_a_bool():
+def test_learnable_layers_fuse_their_formula_on_large_inputs(fusion_switch):
+    for layer, spec in ((keras_acts.layers.PReLU(), LARGE), (keras_acts.layers.PELU(), LARGE)):
+        layer.build(spec.shape)
+        assert xla_compiled_calls(layer, spec) >= 1, type(layer).__name__
+        layer_for_small = type(layer)()
+        layer_for_small.build(SMALL.shape)
+        assert xla_compiled_calls(layer_for_small, SMALL) == 0, type(layer).__name__
+        x = tf.constant(np.random.default_rng(1).normal(0, 3, spec.shape).astype(np.float32))
+        np.testing.assert_allclose(tf.function(layer)(x).numpy(), layer(x).numpy(), rtol=1e-6, atol=1e-7)
+    fusion_switch(False)
+    assert xla_compiled_calls(layer, LARGE) == 0  # PELU, built for LARGE
+
+
+def test_set_xla_fusion_checks_its_arguments():
     with pytest.raises(TypeError, match="`enabled`"):
         config.set_xla_fusion("no")
+    with pytest.raises(ValueError, match="`from_elements`"):
+        config.set_xla_fusion(True, from_elements=-1)
 
 
 def test_environment_variable_turns_fusion_off():
@@ -110,3 +161,23 @@ def test_environment_variable_turns_fusion_off():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300, env=env)
     assert done.stdout.strip().splitlines()[-1:] == ["False"], done.stderr[-2000:]
+
+
+def test_fused_model_predicts_and_serves_identically(tmp_path):
+    import keras
+
+    inputs = keras.Input((1024,))
+    hidden = keras.layers.Dense(1024, activation="elu")(inputs)
+    hidden = keras.layers.Dense(1024, activation="mish")(hidden)
+    outputs = keras_acts.layers.PReLU()(hidden)
+    model = keras.Model(inputs, outputs)
+    assert xla_compiled_calls(keras_acts.get("mish"), tf.TensorSpec([None, 1024])) == 2
+    model.export(str(tmp_path / "exported"), verbose=False)
+    model.save(tmp_path / "model.keras")
+    served = tf.saved_model.load(str(tmp_path / "exported"))
+    reloaded = keras.saving.load_model(tmp_path / "model.keras")
+    for rows in (3, 64):
+        x = np.random.default_rng(rows).normal(0, 1, (rows, 1024)).astype(np.float32)
+        expected = model.predict(x, verbose=0)
+        np.testing.assert_array_equal(served.serve(tf.constant(x)).numpy(), expected)
+        np.testing.assert_array_equal(reloaded.predict(x, verbose=0), expected)

@@ -103,8 +103,37 @@ def _compiled(fn: Callable, options: tuple, tensors: tuple) -> Callable:
 _COMPILED: dict = {}
 
 
+# Fusing pays from about this many elements on (measured on CPU: an XLA launch costs
+# tens of µs, a small tensor's whole TensorFlow pass less): formulas with
+# transcendental functions gain from ~2^15, piecewise-linear ones only from ~2^20.
+FUSE_FROM = 2 ** 16
+FUSE_CHEAP_FROM = 2 ** 20
+# In graphs, the batch size is often unknown when tracing (model.fit, model.predict,
+# exported signatures) and must not decide: there a tensor is fused when one sample
+# (all axes but the first) holds at least threshold / ASSUMED_BATCH elements, so
+# every batch size, and every traced copy of a model, runs the same kernels.
+ASSUMED_BATCH = 64
+
+
+def fuse(x: tf.Tensor, threshold: int) -> bool:
+    """Whether a pass on ``x`` runs as one XLA kernel: fusion is on, the code is not
+    already inside an XLA program, and ``x`` is large enough (eagerly, its size;
+    in a graph, its size per sample times ``ASSUMED_BATCH``)."""
+    if not _config.xla_fusion_enabled() or in_xla_context():
+        return False
+    threshold = _config.fusion_threshold(threshold)
+    shape = x.shape
+    if tf.executing_eagerly() or shape.rank is None or shape.rank < 2:
+        size = shape.num_elements()
+    else:
+        per_sample = shape[1:].num_elements()
+        size = None if per_sample is None else per_sample * ASSUMED_BATCH
+    return size is not None and size >= threshold
+
+
 def differentiable(forward: Callable, backward: Callable, keep: str, *,
-                   fuse_forward: bool = True, fuse_backward: bool = True) -> Callable:
+                   fuse_forward: bool = True, fuse_backward: bool = True,
+                   fuse_from: int = FUSE_FROM) -> Callable:
     """``forward(x, *options)`` with the gradient ``backward(dy, *kept, *options)``.
 
     ``keep`` names the tensors the backward pass reads, and so the training step
@@ -112,29 +141,31 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     (``x``, for functions whose output does not determine their slope) or
     ``"both"``. ``options`` are Python numbers, not differentiated.
 
+    On tensors of ``fuse_from`` elements or more (see :func:`fuse`), the forward
+    and the backward pass each run as one XLA-compiled kernel
+    (:mod:`keras_acts.config`): TensorFlow alone runs every op of a formula as its
+    own pass over memory. ``fuse_forward=False`` or ``fuse_backward=False`` keep a pass that
+    is already one TensorFlow kernel out of XLA, where XLA's code is slower
+    (``tf.math.softplus``, ``tf.nn.leaky_relu``, ``tf.nn.softmax``).
+
     Eagerly, with no tape recording, only ``forward`` runs: recording a custom
     gradient costs about 70 µs per call, many times a small tensor's forward
-    pass. In a graph (``tf.function``, ``model.fit``) the forward and the
-    backward pass each run as one XLA-compiled kernel (see
-    :func:`keras_acts.config.set_xla_fusion`): TensorFlow alone runs every op
-    of a formula as its own pass over memory. Unfused, the backward ops wait
-    for the upstream gradient; without that, TensorFlow's dataflow runs the
-    part that depends on ``x`` alone (``exp(-y)`` of ``dy * (1 - exp(-y))``)
-    during the forward pass and keeps its result until the backward pass.
-    ``fuse_forward=False`` or ``fuse_backward=False`` keep a pass that is
-    already one TensorFlow kernel out of XLA, where XLA's code is slower
-    (``tf.math.softplus``, ``tf.nn.leaky_relu``, ``tf.nn.softmax``).
+    pass. Unfused, the backward ops wait for the upstream gradient; without
+    that, TensorFlow's dataflow runs the part that depends on ``x`` alone
+    (``exp(-y)`` of ``dy * (1 - exp(-y))``) during the forward pass and keeps
+    its result until the backward pass.
     """
 
     def call(x, *options):
-        if tf.executing_eagerly() and not _tape_is_recording():
-            return forward(x, *options)
-        fused = not tf.executing_eagerly() and _config.xla_fusion_enabled()
+        fused = fuse(x, fuse_from)
 
-        def run(fn, fuse, *tensors):
-            if fused and fuse:
+        def run(fn, this_pass, *tensors):
+            if fused and this_pass:
                 return _compiled(fn, options, tensors)(*tensors)
             return fn(*tensors, *options)
+
+        if tf.executing_eagerly() and not _tape_is_recording():
+            return run(forward, fuse_forward, x)
 
         @tf.custom_gradient
         def differentiate(t):
@@ -151,16 +182,16 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     return functools.wraps(forward)(call)
 
 
-def gradient_from_output(backward: Callable, **fuse: bool) -> Callable[[Callable], Callable]:
+def gradient_from_output(backward: Callable, **fuse) -> Callable[[Callable], Callable]:
     """Give ``forward(x, *options)`` the gradient ``backward(dy, y, *options)``,
     computed from the output alone, which the next layer keeps anyway."""
     return lambda forward: differentiable(forward, backward, "output", **fuse)
 
 
-def gradient_from_input(backward: Callable) -> Callable[[Callable], Callable]:
+def gradient_from_input(backward: Callable, **fuse) -> Callable[[Callable], Callable]:
     """Give ``forward(x, *options)`` the gradient ``backward(dy, x, *options)``,
     computed in the backward pass from ``x`` alone."""
-    return lambda forward: differentiable(forward, backward, "input")
+    return lambda forward: differentiable(forward, backward, "input", **fuse)
 
 
 def gradient_from_input_and_output(backward: Callable) -> Callable[[Callable], Callable]:
@@ -168,14 +199,14 @@ def gradient_from_input_and_output(backward: Callable) -> Callable[[Callable], C
     return lambda forward: differentiable(forward, backward, "both")
 
 
-def with_derivative(derivative: Callable) -> Callable[[Callable], Callable]:
+def with_derivative(derivative: Callable, **fuse) -> Callable[[Callable], Callable]:
     """Give ``forward(x, *options)`` the gradient ``dy * derivative(x, *options)``.
 
     The derivative is computed in the backward pass from ``x`` alone: a training
     step keeps ``x`` and none of the forward formula's intermediates, and the
     derivative can be computed in ``x``'s dtype where the value needs float64.
     """
-    return gradient_from_input(lambda dy, x, *options: dy * derivative(x, *options))
+    return gradient_from_input(lambda dy, x, *options: dy * derivative(x, *options), **fuse)
 
 
 def activation(

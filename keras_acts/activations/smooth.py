@@ -7,6 +7,7 @@ import math
 import tensorflow as tf
 
 from keras_acts.activations._base import (
+    FUSE_CHEAP_FROM,
     activation,
     as_float64,
     constant,
@@ -131,7 +132,8 @@ def _lisht(x):
     return x * tf.math.tanh(x)
 
 
-@with_derivative(lambda x: tf.math.cos(x) - x * tf.math.sin(x))
+# XLA's float32 sin and cos are slower than TensorFlow's: not fused.
+@with_derivative(lambda x: tf.math.cos(x) - x * tf.math.sin(x), fuse_forward=False, fuse_backward=False)
 def _gcu(x):
     return x * tf.math.cos(x)
 
@@ -152,7 +154,7 @@ def _snake_derivative(x, frequency):
     return tf.cast(1 + 2 * tf.math.sin(ax) * tf.math.cos(ax), x.dtype)
 
 
-@with_derivative(_snake_derivative)
+@with_derivative(_snake_derivative, fuse_forward=False)  # XLA's sin is slower
 def _snake(x, frequency):
     a, ax = _snake_argument(x, frequency)
     return x + tf.cast(tf.square(tf.math.sin(ax)) / a, x.dtype)
@@ -206,7 +208,8 @@ def _elish(x):
 
 
 # The slope (x + 1) / 2 = sqrt(y) for |x| < 1, 0 below (y = 0), 1 above (y >= 1).
-@gradient_from_output(lambda dy, y: dy * tf.minimum(tf.sqrt(y), constant(1.0, y)))
+@gradient_from_output(lambda dy, y: dy * tf.minimum(tf.sqrt(y), constant(1.0, y)),
+                      fuse_from=FUSE_CHEAP_FROM)
 def _sparse_plus(x):
     inner = tf.clip_by_value(x, constant(-1.0, x), constant(1.0, x)) + 1
     return tf.where(x >= 1, x, constant(0.25, x) * inner * inner)
@@ -219,7 +222,7 @@ def _hard_silu_derivative(x):
     return tf.where(x > 3, one, tf.where(x < -3, zero, between))
 
 
-@with_derivative(_hard_silu_derivative)
+@with_derivative(_hard_silu_derivative, fuse_from=FUSE_CHEAP_FROM)
 def _hard_silu(x):
     gate = tf.nn.relu6(tf.maximum(x, constant(-4.0, x)) + constant(3.0, x)) / constant(6.0, x)
     return tf.math.multiply_no_nan(x, gate)
@@ -231,7 +234,7 @@ def _hard_mish_derivative(x):
     return tf.where(x > 0, one, tf.where(x < -2, zero, x + one))
 
 
-@with_derivative(_hard_mish_derivative)
+@with_derivative(_hard_mish_derivative, fuse_from=FUSE_CHEAP_FROM)
 def _hard_mish(x):
     gate = tf.clip_by_value(x + constant(2.0, x), constant(0.0, x), constant(2.0, x))
     return tf.math.multiply_no_nan(x, constant(0.5, x) * gate)

@@ -25,7 +25,8 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from keras_acts import config, registry
+from keras_acts import registry
+from keras_acts.activations._base import FUSE_FROM, fuse
 
 _HALF = frozenset({tf.float16, tf.bfloat16})  # a set lookup: DType's == is slow
 
@@ -103,6 +104,9 @@ class ParametricActivation(keras.layers.Layer):
 
     parameters: tuple[Parameter, ...] = ()
     default_sharing: str = "element"
+    # Inputs of a static size from this many elements on run the formula as one XLA
+    # kernel (FUSE_CHEAP_FROM for piecewise-linear formulas; see activations._base).
+    fuse_from: int = FUSE_FROM
 
     def __init__(self, shared_axes=None, per_channel=None, **kwargs):
         options = {}
@@ -166,16 +170,18 @@ class ParametricActivation(keras.layers.Layer):
 
     def call(self, inputs):
         x = tf.convert_to_tensor(inputs)
+        inputs_dtype = x.dtype
         compute = tf.float32 if x.dtype in _HALF else x.dtype
         values = {p.name: tf.cast(getattr(self, p.name), compute) for p in self.parameters}
-        y = self._fused_formula(values)(tf.cast(x, compute), **values)
-        return tf.cast(y, x.dtype)
+        x = tf.cast(x, compute)
+        return tf.cast(self._fused_formula(x)(x, **values), inputs_dtype)
 
-    def _fused_formula(self, values):
-        """``formula``, as one XLA-compiled kernel inside graphs (forward, and the
-        backward pass TensorFlow derives from it), when fusion is on
-        (:mod:`keras_acts.config`); compiled once per input shape."""
-        if tf.executing_eagerly() or not config.xla_fusion_enabled():
+    def _fused_formula(self, x):
+        """``formula``, or the same as one XLA-compiled kernel (forward, and the
+        backward pass TensorFlow derives from it) for inputs of ``fuse_from``
+        elements or more (``keras_acts.activations._base.fuse``), when fusion is on
+        (:mod:`keras_acts.config`). Compiled once per input shape."""
+        if not fuse(x, self.fuse_from):
             return self.formula
         fused = self.__dict__.get("_compiled_formula")
         if fused is None:

@@ -7,6 +7,7 @@ import keras
 import tensorflow as tf
 
 from keras_acts import registry
+from keras_acts.activations._base import FUSE_CHEAP_FROM
 from keras_acts.layers.base import AtLeast, Parameter, ParametricActivation
 
 register = keras.saving.register_keras_serializable(package=registry.PACKAGE)
@@ -252,6 +253,8 @@ class TLU(ParametricActivation):
     >>> TLU(tau_initializer=-1.0)(tf.constant([[-3.0, 2.0]])).numpy()
     array([[-1.,  2.]], dtype=float32)
     """
+
+    fuse_from = FUSE_CHEAP_FROM  # one TensorFlow kernel: worth fusing only when huge
 
     parameters = (Parameter("tau", 0.0),)
     default_sharing = "channel"

@@ -156,9 +156,9 @@ def test_rewritten_references_equal_the_literal_formula(name):
 # Elementwise functions: two TF calls per (name, setting, dtype), cached
 
 
-# Every check runs twice: eagerly, and in a tf.function, where keras_acts runs its
-# custom-gradient functions as XLA-compiled kernels, whose exp, log, tanh ... are
-# XLA's own implementations, not TensorFlow's.
+# Every check runs twice: eagerly, and in a tf.function with every tensor fused, where
+# keras_acts runs its custom-gradient functions as XLA-compiled kernels, whose exp,
+# log, tanh ... are XLA's own implementations, not TensorFlow's.
 MODES = ("eager", "graph")
 _mode = {"graph": False}
 
@@ -166,7 +166,9 @@ _mode = {"graph": False}
 @pytest.fixture(params=MODES, autouse=True)
 def mode(request):
     _mode["graph"] = request.param == "graph"
-    return request.param
+    keras_acts.config.set_xla_fusion(True, from_elements=0 if _mode["graph"] else None)
+    yield request.param
+    keras_acts.config.set_xla_fusion(True)
 
 
 def run_elementwise(name: str, setting, dtype: str, part: str = FINITE) -> Run:
