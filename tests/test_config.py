@@ -39,7 +39,6 @@ def xla_compiled_calls(fn, spec: tf.TensorSpec) -> int:
 LARGE = tf.TensorSpec([8, 1024], tf.float32)     # 2^10 per sample: fused
 SMALL = tf.TensorSpec([4096, 256], tf.float32)   # 2^8 per sample: not, even 2^20 in all
 UNKNOWN = tf.TensorSpec([None, 1024], tf.float32)  # as model.fit traces: the same as LARGE
-HUGE = tf.TensorSpec([4, 16384], tf.float32)     # 2^14 per sample: piecewise-linear ones too
 
 
 @pytest.fixture
@@ -49,7 +48,7 @@ def fusion_switch():
 
 
 @pytest.mark.parametrize("name", ["elu", "selu", "tanh_shrink", "squareplus", "gelu", "log_softmax",
-                                  "glu", "swiglu", "sine_relu"])
+                                  "glu", "swiglu", "sine_relu", "hard_sigmoid", "hard_silu"])
 def test_large_tensors_run_forward_and_backward_as_xla_kernels(name, fusion_switch):
     fn = keras_acts.get(name)
     assert config.xla_fusion_enabled()
@@ -68,17 +67,13 @@ def test_from_elements_overrides_the_thresholds(fusion_switch):
     assert xla_compiled_calls(fn, LARGE) == 0
 
 
-def test_piecewise_linear_functions_fuse_only_huge_tensors():
-    for name in ("hard_sigmoid", "hard_silu", "soft_shrink", "sparse_plus"):
-        fn = keras_acts.get(name)
-        assert xla_compiled_calls(fn, LARGE) == 0, name
-        assert xla_compiled_calls(fn, HUGE) == 2, name
-
-
 def test_single_kernel_passes_stay_tensorflow_kernels():
     # leaky_relu is one TensorFlow kernel each way; softplus's forward is, its gradient is not.
-    assert xla_compiled_calls(keras_acts.get("leaky_relu"), HUGE) == 0
-    assert xla_compiled_calls(keras_acts.get("softplus"), HUGE) == 1
+    assert xla_compiled_calls(keras_acts.get("leaky_relu"), LARGE) == 0
+    assert xla_compiled_calls(keras_acts.get("softplus"), LARGE) == 1
+    tlu = keras_acts.layers.TLU()  # max(x, tau)
+    tlu.build(LARGE.shape)
+    assert xla_compiled_calls(tlu, LARGE) == 0
 
 
 def test_the_batch_size_does_not_decide_in_graphs():

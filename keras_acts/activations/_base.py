@@ -5,6 +5,11 @@ function: it accepts Python numbers, lists, numpy arrays, tensors and
 ``keras.Input`` tensors, gives integer input the default float type, computes
 float16 and bfloat16 in float32 and rounds once, and declares the function in
 the registry. The formula itself stays one to five lines of TensorFlow ops.
+
+:func:`differentiable` (and its forms :func:`gradient_from_output`,
+:func:`gradient_from_input`, :func:`with_derivative`) gives a formula its own
+gradient, computed from the output or the input alone, and runs both passes as
+XLA kernels on large tensors (:func:`fuse`, :mod:`keras_acts.config`).
 """
 
 from __future__ import annotations
@@ -104,10 +109,9 @@ _COMPILED: dict = {}
 
 
 # Fusing pays from about this many elements on (measured on CPU: an XLA launch costs
-# tens of µs, a small tensor's whole TensorFlow pass less): formulas with
-# transcendental functions gain from ~2^15, piecewise-linear ones only from ~2^20.
+# tens of µs, a small tensor's whole TensorFlow pass less; formulas with
+# transcendental functions gain from ~2^15, piecewise-linear ones from ~2^19).
 FUSE_FROM = 2 ** 16
-FUSE_CHEAP_FROM = 2 ** 20
 # In graphs, the batch size is often unknown when tracing (model.fit, model.predict,
 # exported signatures) and must not decide: there a tensor is fused when one sample
 # (all axes but the first) holds at least threshold / ASSUMED_BATCH elements, so
@@ -115,11 +119,12 @@ FUSE_CHEAP_FROM = 2 ** 20
 ASSUMED_BATCH = 64
 
 
-def fuse(x: tf.Tensor, threshold: int) -> bool:
+def fuse(x: tf.Tensor, threshold: int | None) -> bool:
     """Whether a pass on ``x`` runs as one XLA kernel: fusion is on, the code is not
     already inside an XLA program, and ``x`` is large enough (eagerly, its size;
-    in a graph, its size per sample times ``ASSUMED_BATCH``)."""
-    if not _config.xla_fusion_enabled() or in_xla_context():
+    in a graph, its size per sample times ``ASSUMED_BATCH``); never where
+    ``threshold`` is None."""
+    if threshold is None or not _config.xla_fusion_enabled() or in_xla_context():
         return False
     threshold = _config.fusion_threshold(threshold)
     shape = x.shape

@@ -5,7 +5,6 @@ from __future__ import annotations
 import tensorflow as tf
 
 from keras_acts.activations._base import (
-    FUSE_CHEAP_FROM,
     activation,
     constant,
     gradient_from_input,
@@ -77,8 +76,7 @@ def hard_shrink(x, threshold=0.5):
 
 
 # Slope 1 where |x| > threshold, that is where y != 0: read from the output alone.
-@gradient_from_output(lambda dy, y, threshold: tf.raw_ops.ReluGrad(gradients=dy, features=tf.abs(y)),
-                      fuse_from=FUSE_CHEAP_FROM)
+@gradient_from_output(lambda dy, y, threshold: tf.raw_ops.ReluGrad(gradients=dy, features=tf.abs(y)))
 def _soft_shrink(x, threshold):
     t = constant(threshold, x)
     return x - tf.clip_by_value(x, -t, t)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import tensorflow as tf
 
 from keras_acts.activations._base import (
-    FUSE_CHEAP_FROM,
     activation,
     constant,
     gradient_from_input,
@@ -119,14 +118,12 @@ def softsign(x):
 # Piecewise-linear functions whose slope can be read from the output: the backward
 # pass keeps only y, which the next layer keeps anyway. Relu6Grad(dy * k, 6 y) is dy * k
 # where 0 < y < 1 and 0 elsewhere (exactly 0 on the clipped parts, where y is 0 or 1).
-@gradient_from_output(lambda dy, y: tf.raw_ops.Relu6Grad(gradients=dy / 6, features=6 * y),
-                      fuse_from=FUSE_CHEAP_FROM)
+@gradient_from_output(lambda dy, y: tf.raw_ops.Relu6Grad(gradients=dy / 6, features=6 * y))
 def _hard_sigmoid(x):
     return tf.nn.relu6(x + constant(3.0, x)) / constant(6.0, x)
 
 
-@gradient_from_output(lambda dy, y: tf.raw_ops.Relu6Grad(gradients=dy / 2, features=6 * y),
-                      fuse_from=FUSE_CHEAP_FROM)
+@gradient_from_output(lambda dy, y: tf.raw_ops.Relu6Grad(gradients=dy / 2, features=6 * y))
 def _sparse_sigmoid(x):
     return tf.clip_by_value(constant(0.5, x) * (x + 1), constant(0.0, x), constant(1.0, x))
 
@@ -137,8 +134,7 @@ def _inside_gradient(dy, y, min_val, max_val):
     return tf.raw_ops.ReluGrad(gradients=inside_low, features=constant(max_val, y) - y)
 
 
-@gradient_from_output(_inside_gradient, fuse_forward=False,  # one TensorFlow kernel
-                      fuse_from=FUSE_CHEAP_FROM)
+@gradient_from_output(_inside_gradient, fuse_forward=False)  # forward: one TensorFlow kernel
 def _hard_tanh(x, min_val, max_val):
     return tf.clip_by_value(x, constant(min_val, x), constant(max_val, x))
 

@@ -7,7 +7,6 @@ import math
 import tensorflow as tf
 
 from keras_acts.activations._base import (
-    FUSE_CHEAP_FROM,
     activation,
     as_float64,
     constant,
@@ -208,8 +207,7 @@ def _elish(x):
 
 
 # The slope (x + 1) / 2 = sqrt(y) for |x| < 1, 0 below (y = 0), 1 above (y >= 1).
-@gradient_from_output(lambda dy, y: dy * tf.minimum(tf.sqrt(y), constant(1.0, y)),
-                      fuse_from=FUSE_CHEAP_FROM)
+@gradient_from_output(lambda dy, y: dy * tf.minimum(tf.sqrt(y), constant(1.0, y)))
 def _sparse_plus(x):
     inner = tf.clip_by_value(x, constant(-1.0, x), constant(1.0, x)) + 1
     return tf.where(x >= 1, x, constant(0.25, x) * inner * inner)
@@ -222,7 +220,7 @@ def _hard_silu_derivative(x):
     return tf.where(x > 3, one, tf.where(x < -3, zero, between))
 
 
-@with_derivative(_hard_silu_derivative, fuse_from=FUSE_CHEAP_FROM)
+@with_derivative(_hard_silu_derivative)
 def _hard_silu(x):
     gate = tf.nn.relu6(tf.maximum(x, constant(-4.0, x)) + constant(3.0, x)) / constant(6.0, x)
     return tf.math.multiply_no_nan(x, gate)
@@ -234,7 +232,7 @@ def _hard_mish_derivative(x):
     return tf.where(x > 0, one, tf.where(x < -2, zero, x + one))
 
 
-@with_derivative(_hard_mish_derivative, fuse_from=FUSE_CHEAP_FROM)
+@with_derivative(_hard_mish_derivative)
 def _hard_mish(x):
     gate = tf.clip_by_value(x + constant(2.0, x), constant(0.0, x), constant(2.0, x))
     return tf.math.multiply_no_nan(x, constant(0.5, x) * gate)

@@ -104,9 +104,9 @@ class ParametricActivation(keras.layers.Layer):
 
     parameters: tuple[Parameter, ...] = ()
     default_sharing: str = "element"
-    # Inputs of a static size from this many elements on run the formula as one XLA
-    # kernel (FUSE_CHEAP_FROM for piecewise-linear formulas; see activations._base).
-    fuse_from: int = FUSE_FROM
+    # Inputs from this many elements on run the formula as one XLA kernel (see
+    # keras_acts.activations._base.fuse); None: never (a formula of one op).
+    fuse_from: int | None = FUSE_FROM
 
     def __init__(self, shared_axes=None, per_channel=None, **kwargs):
         options = {}

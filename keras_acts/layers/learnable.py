@@ -7,7 +7,6 @@ import keras
 import tensorflow as tf
 
 from keras_acts import registry
-from keras_acts.activations._base import FUSE_CHEAP_FROM
 from keras_acts.layers.base import AtLeast, Parameter, ParametricActivation
 
 register = keras.saving.register_keras_serializable(package=registry.PACKAGE)
@@ -254,7 +253,7 @@ class TLU(ParametricActivation):
     array([[-1.,  2.]], dtype=float32)
     """
 
-    fuse_from = FUSE_CHEAP_FROM  # one TensorFlow kernel: worth fusing only when huge
+    fuse_from = None  # one TensorFlow kernel: nothing to fuse
 
     parameters = (Parameter("tau", 0.0),)
     default_sharing = "channel"
