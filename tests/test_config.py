@@ -176,3 +176,14 @@ def test_fused_model_predicts_and_serves_identically(tmp_path):
         expected = model.predict(x, verbose=0)
         np.testing.assert_array_equal(served.serve(tf.constant(x)).numpy(), expected)
         np.testing.assert_array_equal(reloaded.predict(x, verbose=0), expected)
+
+
+def test_the_xla_context_check_is_tensorflows_own():
+    # If TensorFlow moves it, fused kernels would nest inside jit_compile=True programs.
+    assert _base._in_xla.__module__.startswith("tensorflow"), (
+        f"TensorFlow {tf.__version__} moved GraphOrParentsInXlaContext (see "
+        "keras_acts/activations/_base.py).")
+    seen = []
+    tf.function(lambda t: seen.append(_base.in_xla_context()) or t, jit_compile=True)(tf.zeros(2))
+    tf.function(lambda t: seen.append(_base.in_xla_context()) or t)(tf.zeros(2))
+    assert seen == [True, False] and not _base.in_xla_context()
