@@ -138,7 +138,7 @@ def fuse(x: tf.Tensor, threshold: int | None) -> bool:
 
 def differentiable(forward: Callable, backward: Callable, keep: str, *,
                    fuse_forward: bool = True, fuse_backward: bool = True,
-                   fuse_from: int = FUSE_FROM) -> Callable:
+                   fuse_from: int | None = FUSE_FROM) -> Callable:
     """``forward(x, *options)`` with the gradient ``backward(dy, *kept, *options)``.
 
     ``keep`` names the tensors the backward pass reads, and so the training step
@@ -199,9 +199,9 @@ def gradient_from_input(backward: Callable, **fuse) -> Callable[[Callable], Call
     return lambda forward: differentiable(forward, backward, "input", **fuse)
 
 
-def gradient_from_input_and_output(backward: Callable) -> Callable[[Callable], Callable]:
+def gradient_from_input_and_output(backward: Callable, **fuse) -> Callable[[Callable], Callable]:
     """Give ``forward(x, *options)`` the gradient ``backward(dy, x, y, *options)``."""
-    return lambda forward: differentiable(forward, backward, "both")
+    return lambda forward: differentiable(forward, backward, "both", **fuse)
 
 
 def with_derivative(derivative: Callable, **fuse) -> Callable[[Callable], Callable]:
