@@ -18,10 +18,10 @@ from keras_acts.activations.smooth import (
     _sigmoid_gated_derivative,
     _unit_silu,
 )
+from keras_acts.activations.softmax import check_axis
 
 # The gates' forward formulas themselves, without their own custom gradients.
 _silu, _gelu, _gelu_tanh = (f.__wrapped__ for f in (_unit_silu, _gelu_erfc, _gelu_tanh_sigmoid))
-from keras_acts.activations.softmax import check_axis
 
 
 def _gated(value, gate):
