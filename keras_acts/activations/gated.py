@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, constant, differentiable, in_xla_context
+from keras_acts.activations._base import activation, constant, differentiable
 from keras_acts.activations.smooth import (
     _gelu_derivative,
     _gelu_erfc,
@@ -89,13 +89,7 @@ def _gated_backward(dy, x, axis, gate, unit):
     return tf.concat(halves, axis=axis)
 
 
-_gated_from_input = differentiable(_gated_forward, _gated_backward, "input")
-
-
-def _gated_unit(x, axis, gate, unit):
-    if in_xla_context():  # inside XLA, autodiff's gradient reuses the forward's gate: faster
-        return _gated_forward(x, axis, gate, unit)
-    return _gated_from_input(x, axis, gate, unit)
+_gated_unit = differentiable(_gated_forward, _gated_backward, "input")
 
 
 @activation("glu", family="gated", reference="Dauphin et al. 2017, arXiv:1612.08083")

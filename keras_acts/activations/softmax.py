@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, gradient_from_output
+from keras_acts.activations._base import activation, gradient_from_output, in_xla_context
 
 
 def check_axis(x: tf.Tensor, axis: int) -> int:
@@ -62,9 +62,14 @@ def _without_limit(x, y, finite_value):
 
 def _with_infinities(fast, careful):
     """``fast`` unless ``x`` holds a +inf somewhere, then ``careful``: the common
-    case pays one reduction for the check, not the edge cases' extra passes."""
+    case pays one reduction for the check, not the edge cases' extra passes.
+    Inside an XLA program, ``careful`` alone: XLA fuses its extra work into the
+    passes it makes anyway, while a conditional splits the program (and on a GPU
+    waits for the predicate to reach the host)."""
 
     def apply(x):
+        if in_xla_context():
+            return careful(x)
         if x.shape.num_elements() == 0:
             return fast(x)
         # reduce_any of a comparison: reduce_max may return NaN when x holds one.
@@ -85,10 +90,33 @@ def _log_softmax_gradient(dy, y):
     return dy - tf.exp(y) * tf.reduce_sum(dy, axis=-1, keepdims=True)
 
 
+def _row_max(x):
+    return tf.reduce_max(x, axis=-1, keepdims=True)
+
+
+def _row_sum(x):
+    return tf.reduce_sum(x, axis=-1, keepdims=True)
+
+
+def _infinite_row(m, x, count, value, finite_value):
+    """A function putting the limits into a formula's result ``y`` on the rows whose
+    max ``m`` is +inf: ``value`` at the row's one +inf entry (``count`` of them), NaN
+    at each of several (no limit: it depends on how they grow), ``finite_value`` at
+    its finite entries; ``y`` itself on every other row."""
+    dtype = x.dtype
+    at_inf = tf.where(count == 1, tf.constant(value, dtype), tf.constant(float("nan"), dtype))
+    limit = tf.where(_is_inf(x), at_inf, tf.constant(finite_value, dtype))
+    return lambda y: tf.where(_is_inf(m), limit, y)
+
+
 def _softmax_careful(x):
-    capped = _capped(x)
-    e = tf.exp(capped - tf.reduce_max(capped, axis=-1, keepdims=True))
-    return _without_limit(x, e / tf.reduce_sum(e, axis=-1, keepdims=True), 0.0)
+    """Softmax with its limits at +inf, in passes XLA fuses: on a row whose max is
+    +inf, ``exp(x - max)`` is 0 at the finite entries, so the row's sum counts its
+    +inf entries when they add 1 each."""
+    m = _row_max(x)
+    e = tf.exp(x - m)
+    total = _row_sum(tf.where(_is_inf(x), tf.constant(1.0, x.dtype), e))
+    return _infinite_row(m, x, total, 1.0, 0.0)(e / total)
 
 
 # TensorFlow's softmax kernel, and its ops for the gradient, are faster than XLA's reductions.
@@ -96,29 +124,37 @@ def _softmax_careful(x):
 def _softmax_last(x):
     """TensorFlow's kernel where ``x`` is finite; the careful form where it holds a
     NaN (the kernel leaves the rest of that row finite) or an infinity (inf - inf).
-    The common case pays one pass over ``x`` for the check."""
+    The common case pays one pass over ``x`` for the check; inside an XLA
+    program the careful form runs alone (see :func:`_with_infinities`)."""
+    if in_xla_context():
+        return _softmax_careful(x)
     if x.shape.num_elements() == 0:
         return tf.nn.softmax(x)
     return tf.cond(tf.reduce_all(tf.math.is_finite(x)),
                    lambda: tf.nn.softmax(x), lambda: _softmax_careful(x))
 
 
+def _log_softmax_parts(x):
+    """``z - log1p(rest + ties)``, ``z = x - max``: the sum of the exponentials split
+    into the entries at the max (``1 + ties``) and the rest, so that the dominant
+    entry, whose result is small, keeps full precision (log of the whole sum would
+    round it). Also the max and the count of entries at it (on a row whose max is
+    +inf: its +inf entries)."""
+    m = _row_max(x)
+    top = tf.equal(x, m)
+    zero = tf.constant(0.0, x.dtype)
+    rest = _row_sum(tf.where(top, zero, tf.exp(x - m)))
+    count = _row_sum(tf.where(top, tf.constant(1.0, x.dtype), zero))
+    return (x - m) - tf.math.log1p(rest + (count - 1)), m, count
+
+
 def _log_softmax_finite(x):
-    z = x - tf.reduce_max(x, axis=-1, keepdims=True)
-    top = tf.equal(z, 0)
-    # log(sum exp z) = log1p(the others' sum + extra ties): full precision for the
-    # dominant entry, whose result is small (log of the sum, 1 plus the rest, would round).
-    rest = tf.reduce_sum(tf.where(top, tf.constant(0.0, z.dtype), tf.exp(z)), axis=-1, keepdims=True)
-    ties = tf.reduce_sum(tf.cast(top, z.dtype), axis=-1, keepdims=True) - 1
-    return z - tf.math.log1p(rest + ties)
+    return _log_softmax_parts(x)[0]
 
 
 def _log_softmax_careful(x):
-    out = _log_softmax_finite(_capped(x))
-    # Beside one +inf logit every other entry's log-probability is -inf, not -max.
-    lone = (_infinities(x) == 1) & ~_is_inf(x)
-    out = tf.where(lone, tf.constant(-float("inf"), x.dtype), out)
-    return _without_limit(x, out, -float("inf"))
+    out, m, count = _log_softmax_parts(x)
+    return _infinite_row(m, x, count, 0.0, -float("inf"))(out)
 
 
 _log_softmax_last = gradient_from_output(_log_softmax_gradient)(

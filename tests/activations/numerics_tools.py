@@ -275,10 +275,16 @@ class Run:
     shape_ok: bool
 
 
+RUN_MODES = ("eager", "graph", "xla")
+
+
 def apply(fn: Callable, x: tf.Tensor, kwargs: dict, weights: tf.Tensor | None = None,
-          graph: bool = False) -> Run:
+          mode: str = "eager") -> Run:
     """``fn(x, **kwargs)`` and the gradient of its sum (or of ``sum(weights * y)``),
-    eagerly or in a ``tf.function`` (where keras_acts fuses its kernels with XLA)."""
+    eagerly, in a ``tf.function`` (where keras_acts fuses its kernels with XLA), or
+    in a ``tf.function(jit_compile=True)`` (one XLA program, as ``model.fit`` on a GPU)."""
+    if mode not in RUN_MODES:
+        raise ValueError(f"mode must be one of {RUN_MODES}, got {mode!r}")
 
     def evaluate(x):
         with tf.GradientTape() as tape:
@@ -287,7 +293,9 @@ def apply(fn: Callable, x: tf.Tensor, kwargs: dict, weights: tf.Tensor | None = 
             objective = y if weights is None else tf.reduce_sum(tf.cast(weights, y.dtype) * y)
         return y, tape.gradient(objective, x)
 
-    y, dy = (tf.function(evaluate, autograph=False) if graph else evaluate)(x)
+    if mode != "eager":
+        evaluate = tf.function(evaluate, autograph=False, jit_compile=mode == "xla")
+    y, dy = evaluate(x)
     return Run(
         x=x.numpy().astype(np.float64),
         y=np.asarray(y.numpy()).astype(np.float64),
@@ -306,10 +314,10 @@ def elementwise_inputs(dtype: str, part: str = FINITE) -> tf.Tensor:
 
 
 def evaluate_elementwise(fn: Callable, kwargs: dict, dtype: str, part: str = FINITE,
-                         graph: bool = False) -> Run:
+                         mode: str = "eager") -> Run:
     """One TF call of ``fn`` on the finite inputs, or on nan and ±inf (apart, so
     that a failure on those cannot hide the finite results)."""
-    return apply(fn, elementwise_inputs(dtype, part), kwargs, graph=graph)
+    return apply(fn, elementwise_inputs(dtype, part), kwargs, mode=mode)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -392,12 +400,12 @@ def row_layout(name: str, setting, dtype: str, part: str = FINITE) -> RowLayout:
 
 
 def evaluate_rowwise(fn: Callable, name: str, setting, dtype: str, part: str = FINITE,
-                     kwargs: dict | None = None, graph: bool = False) -> RowRun:
+                     kwargs: dict | None = None, mode: str = "eager") -> RowRun:
     """One TF call of ``fn`` (keyword arguments ``kwargs``, by default the
     setting's) on the finite rows, or on those with nan or ±inf, laid along the
     setting's axis; the gradient is that of ``sum(weights * y)``."""
     layout = row_layout(name, setting, dtype, part)
-    run = apply(fn, layout.x, dict(setting) if kwargs is None else kwargs, layout.weights, graph)
+    run = apply(fn, layout.x, dict(setting) if kwargs is None else kwargs, layout.weights, mode)
     orient = layout.orient
     return RowRun(orient(run.x), orient(run.y), orient(run.dy), layout.weight_row, run.out_dtype,
                   tuple(run.y.shape), orient(np.empty(layout.shape)).shape)

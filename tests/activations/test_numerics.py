@@ -52,6 +52,7 @@ from .numerics_tools import (  # shared with benchmarks/numerics_table.py
     FINITE,
     GRADIENT_RTOL,
     INFINITE_ROWS,
+    RUN_MODES,
     SPECIAL_VALUES,
     VALUE_TOLERANCE,
     WEIGHTS,
@@ -156,17 +157,19 @@ def test_rewritten_references_equal_the_literal_formula(name):
 # Elementwise functions: two TF calls per (name, setting, dtype), cached
 
 
-# Every check runs twice: eagerly, and in a tf.function with every tensor fused, where
+# Every check runs three times: eagerly; in a tf.function with every tensor fused, where
 # keras_acts runs its custom-gradient functions as XLA-compiled kernels, whose exp,
-# log, tanh ... are XLA's own implementations, not TensorFlow's.
-MODES = ("eager", "graph")
-_mode = {"graph": False}
+# log, tanh ... are XLA's own implementations, not TensorFlow's; and inside one
+# jit_compile=True program, where keras_acts's XLA forms run (what model.fit compiles
+# on a GPU).
+MODES = RUN_MODES
+_mode = {"name": "eager"}
 
 
 @pytest.fixture(params=MODES, autouse=True)
 def mode(request):
-    _mode["graph"] = request.param == "graph"
-    keras_acts.config.set_xla_fusion(True, from_elements=0 if _mode["graph"] else None)
+    _mode["name"] = request.param
+    keras_acts.config.set_xla_fusion(True, from_elements=0 if request.param == "graph" else None)
     yield request.param
     keras_acts.config.set_xla_fusion(True)
 
@@ -174,21 +177,21 @@ def mode(request):
 def run_elementwise(name: str, setting, dtype: str, part: str = FINITE) -> Run:
     """One TF call on the finite inputs, or on nan and ±inf (apart, so that a
     failure on those cannot hide the finite results)."""
-    return _run_elementwise(name, setting, dtype, part, _mode["graph"])
+    return _run_elementwise(name, setting, dtype, part, _mode["name"])
 
 
 @functools.lru_cache(maxsize=None)
-def _run_elementwise(name: str, setting, dtype: str, part: str, graph: bool) -> Run:
-    return evaluate_elementwise(keras_acts.get(name), dict(setting), dtype, part, graph)
+def _run_elementwise(name: str, setting, dtype: str, part: str, mode: str) -> Run:
+    return evaluate_elementwise(keras_acts.get(name), dict(setting), dtype, part, mode)
 
 
 def points(name: str, setting, dtype: str, part: str = FINITE) -> tuple[Point, ...]:
-    return _points(name, setting, dtype, part, _mode["graph"])
+    return _points(name, setting, dtype, part, _mode["name"])
 
 
 @functools.lru_cache(maxsize=None)
-def _points(name: str, setting, dtype: str, part: str, graph: bool) -> tuple[Point, ...]:
-    run = _run_elementwise(name, setting, dtype, part, graph)
+def _points(name: str, setting, dtype: str, part: str, mode: str) -> tuple[Point, ...]:
+    run = _run_elementwise(name, setting, dtype, part, mode)
     return elementwise_points(name, setting, run.x, run.y, run.dy)
 
 
@@ -323,21 +326,21 @@ def test_kinks_only_at_branch_points(name, setting, dtype):
 
 def run_rowwise(name: str, setting, dtype: str, part: str = FINITE) -> RowRun:
     """One TF call on the finite rows, or on those with nan or ±inf."""
-    return _run_rowwise(name, setting, dtype, part, _mode["graph"])
+    return _run_rowwise(name, setting, dtype, part, _mode["name"])
 
 
 @functools.lru_cache(maxsize=None)
-def _run_rowwise(name: str, setting, dtype: str, part: str, graph: bool) -> RowRun:
-    return evaluate_rowwise(keras_acts.get(name), name, setting, dtype, part, graph=graph)
+def _run_rowwise(name: str, setting, dtype: str, part: str, mode: str) -> RowRun:
+    return evaluate_rowwise(keras_acts.get(name), name, setting, dtype, part, mode=mode)
 
 
 def row_cases(name, setting, dtype, part: str = FINITE) -> tuple[Row, ...]:
-    return _row_cases(name, setting, dtype, part, _mode["graph"])
+    return _row_cases(name, setting, dtype, part, _mode["name"])
 
 
 @functools.lru_cache(maxsize=None)
-def _row_cases(name, setting, dtype, part: str, graph: bool) -> tuple[Row, ...]:
-    run = _run_rowwise(name, setting, dtype, part, graph)
+def _row_cases(name, setting, dtype, part: str, mode: str) -> tuple[Row, ...]:
+    run = _run_rowwise(name, setting, dtype, part, mode)
     return rowwise_rows(name, setting, run.x, run.y, run.dy)
 
 
