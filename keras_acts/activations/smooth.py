@@ -11,6 +11,7 @@ from keras_acts.activations._base import (
     as_float64,
     constant,
     gradient_from_output,
+    in_xla_context,
     is_float64,
     with_derivative,
 )
@@ -67,11 +68,61 @@ def _unit_silu(x):
 def _sigmoid_gated(x, a):
     wide = as_float64(x)  # a x rounded in float32 would be amplified in the gate's tail
     gate = tf.math.sigmoid(constant(a, wide) * wide)
-    return tf.math.multiply_no_nan(x, tf.cast(gate, x.dtype))
+    return tf.cast(tf.math.multiply_no_nan(wide, gate), x.dtype)  # see _gelu_erfc
+
+
+# erfc(z) = exp(-z^2) R(z) for z >= 0, R = P / Q fitted to exp(z^2) erfc(z) on [0, 10.5]
+# (tools/fit_erfcx.py: relative error 9e-9; every coefficient positive, so no cancellation).
+_ERFCX_P = (1.000000008705307, 1.248911528236262, 0.7428463156860856, 0.23467301770441207,
+            0.03397732891453953)
+_ERFCX_Q = (1.0, 2.377291517744165, 2.42531992116458, 1.3463913281733262, 0.41596962869538817,
+            0.06022267332529374)
+_PHI_CLAMP = 20.0  # Phi(-20) is 0 and Phi(20) is 1 in float32
+
+
+def _polynomial(coefficients, z):
+    result = constant(coefficients[-1], z)
+    for c in coefficients[-2::-1]:
+        result = result * z + constant(c, z)
+    return result
+
+
+def _normal_tail_parts(x):
+    """For float32 ``x``: ``xc`` (``x`` clipped to [-20, 20]), ``g = exp(-xc^2 / 2)``
+    and ``r = erfcx(|xc| / sqrt(2))``, so that ``Phi(-|x|) = g r / 2``.
+
+    With no float64 transcendental: ``xc^2 / 2`` is exact in float64 and is split
+    into float32 ``hi + lo``, so that ``exp(-hi) (1 - lo)`` keeps the tail that a
+    rounded square would lose (a float32 ``erfc`` is 7 to 63 ULP off there); ``r``
+    is evaluated in float64, where its rounding stays below an ULP of float32.
+    """
+    xc = tf.clip_by_value(x, constant(-_PHI_CLAMP, x), constant(_PHI_CLAMP, x))
+    wide = tf.cast(xc, tf.float64)
+    half_square = wide * wide * constant(0.5, wide)
+    hi = tf.cast(half_square, x.dtype)
+    lo = tf.cast(half_square - tf.cast(hi, tf.float64), x.dtype)
+    g = tf.math.exp(-hi) * (1 - lo)
+    z = tf.abs(wide) * constant(0.5 ** 0.5, wide)
+    r = tf.cast(_polynomial(_ERFCX_P, z) / _polynomial(_ERFCX_Q, z), x.dtype)
+    return xc, g, r
+
+
+def _gelu_in_xla(x):
+    """float32 GELU from :func:`_normal_tail_parts`: ``x Phi(-|x|)`` below 0 and
+    ``x - |x| Phi(-|x|)`` above, the product ordered so that no factor before the
+    last is subnormal (those are flushed to 0)."""
+    xc, g, r = _normal_tail_parts(x)
+    tail = constant(0.5, x) * xc * r * g
+    return tf.where(x < 0, tail, x - tail)
 
 
 def _gelu_derivative(x):
     """d/dx x Phi(x) = Phi(x) + x phi(x)."""
+    if not is_float64(x) and in_xla_context():
+        xc, g, r = _normal_tail_parts(x)
+        lower = constant(0.5, x) * r * g
+        cdf = tf.where(xc < 0, lower, 1 - lower)
+        return cdf + xc * g * constant((2 * math.pi) ** -0.5, x)
     z = _gate_input(x)
     density = constant((2 * math.pi) ** -0.5, z) * tf.math.exp(constant(-0.5, z) * z * z)
     return constant(0.5, z) * tf.math.erfc(z * constant(-0.5 ** 0.5, z)) + z * density
@@ -79,9 +130,17 @@ def _gelu_derivative(x):
 
 @with_derivative(_gelu_derivative)
 def _gelu_erfc(x):
+    # Inside XLA (a fused kernel, or a jit_compile program) float32 takes the form
+    # without float64 transcendentals: one fused pass either way, but float64's erfc
+    # costs 1.5-4x Keras's time. Outside XLA, where every op is a pass over memory
+    # (small tensors), the float64 erfc form has the fewest ops.
+    if not is_float64(x) and in_xla_context():
+        return _gelu_in_xla(x)
     wide = as_float64(x)
     phi = constant(0.5, wide) * tf.math.erfc(wide * constant(-0.5 ** 0.5, wide))
-    return tf.math.multiply_no_nan(x, tf.cast(phi, x.dtype))
+    # multiplied in float64: from x = -13.2 to -12.9 phi is below float32's normal
+    # range (flushed to 0) while x phi is not
+    return tf.cast(tf.math.multiply_no_nan(wide, phi), x.dtype)
 
 
 def _gelu_tanh_derivative(x):
@@ -101,7 +160,7 @@ def _gelu_tanh_sigmoid(x):
     wide = as_float64(x)
     u = constant(2 * _SQRT_2_OVER_PI, wide) * wide * (1 + constant(0.044715, wide) * wide * wide)
     gate = tf.math.sigmoid(u)
-    return tf.math.multiply_no_nan(x, tf.cast(gate, x.dtype))
+    return tf.cast(tf.math.multiply_no_nan(wide, gate), x.dtype)  # see _gelu_erfc
 
 
 def _mish_derivative(x):
@@ -405,8 +464,10 @@ def hard_silu(x):
 def gelu(x, approximate=False):
     """GELU: ``x * Phi(x) = x * erfc(-x / sqrt(2)) / 2``; with ``approximate=True``, :func:`gelu_tanh`.
 
-    ``erfc`` keeps the tail for negative ``x``; float32 and the half types
-    are computed in float64, where TensorFlow's ``erfc`` is accurate.
+    ``erfc`` keeps the tail for negative ``x``. float32 and the half types are
+    computed in float64 with TensorFlow's ``erfc``, or, inside XLA, as
+    ``exp(-x^2 / 2)`` (its argument split exactly) times a rational
+    approximation of ``erfcx``, with no float64 transcendental.
 
     Args:
         x: input tensor.

@@ -1,0 +1,79 @@
+"""keras_acts/activations/smooth.py: GELU's float32 form for XLA, on a dense grid.
+
+test_numerics.py checks every function on a grid of ordinary and extreme
+inputs; the float32 GELU that runs inside XLA is built from a fitted rational
+(tools/fit_erfcx.py), so its error is checked here on thousands of points
+against 30-digit mpmath values, in each way it runs.
+"""
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_acts
+from keras_acts.activations import smooth
+
+# float32 values from the underflow of x Phi(x) (about -14) to where Phi is 1, densest in the tail
+GRID = np.unique(np.concatenate([
+    np.linspace(-14.5, 8.0, 3001), -np.geomspace(1e-6, 14.5, 600), np.geomspace(1e-6, 8.0, 300),
+]).astype(np.float32))
+
+
+def _exact(x):
+    with mp.workdps(30):
+        x = mp.mpf(float(x))
+        cdf = mp.erfc(-x / mp.sqrt(2)) / 2
+        return float(x * cdf), float(cdf + x * mp.npdf(x))
+
+
+EXACT = np.array([_exact(x) for x in GRID])
+
+
+def _value_and_gradient(mode):
+    def run(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = keras_acts.activations.gelu(x)
+        return y, tape.gradient(y, x)
+
+    if mode != "eager":
+        run = tf.function(run, jit_compile=mode == "xla", autograph=False)
+    keras_acts.config.set_xla_fusion(True, from_elements=0 if mode == "fused" else None)
+    try:
+        y, dy = run(tf.constant(GRID))
+    finally:
+        keras_acts.config.set_xla_fusion(True)
+    return y.numpy().astype(np.float64), dy.numpy().astype(np.float64)
+
+
+@pytest.mark.parametrize("mode", ["eager", "fused", "xla"])
+def test_float32_gelu_within_8_ulp_on_a_dense_grid(mode):
+    y, _ = _value_and_gradient(mode)
+    exact = EXACT[:, 0]
+    normal = np.abs(exact) >= np.finfo(np.float32).tiny  # CPUs flush subnormal results to 0
+    ulps = np.abs(y - exact)[normal] / np.spacing(np.abs(exact[normal]).astype(np.float32))
+    worst = int(np.argmax(ulps))
+    assert ulps[worst] <= 8, (float(GRID[normal][worst]), float(ulps[worst]))
+    assert np.all(np.abs(y[~normal]) <= np.finfo(np.float32).tiny)
+
+
+@pytest.mark.parametrize("mode", ["eager", "fused", "xla"])
+def test_float32_gelu_gradient_on_a_dense_grid(mode):
+    _, dy = _value_and_gradient(mode)
+    exact = EXACT[:, 1]
+    # test_numerics.py's float32 gradient bound: 1e-5 relative plus 4 ULP of 1
+    np.testing.assert_allclose(dy, exact, rtol=1e-5, atol=4 * 2.0 ** -23)
+
+
+def test_erfcx_rational_against_mpmath():
+    z = np.linspace(0.0, 10.5, 4001)
+    approx = (np.polynomial.polynomial.polyval(z, smooth._ERFCX_P)
+              / np.polynomial.polynomial.polyval(z, smooth._ERFCX_Q))
+    with mp.workdps(30):
+        exact = np.array([float(mp.exp(mp.mpf(v) ** 2) * mp.erfc(mp.mpf(v))) for v in z])
+    assert np.max(np.abs(approx / exact - 1)) < 2e-8
+    # and like erfcx about 1 / (sqrt(pi) z) far out, where it multiplies exp(-z^2) = 0: finite
+    assert smooth._ERFCX_P[-1] / smooth._ERFCX_Q[-1] == pytest.approx(1 / math.sqrt(math.pi), rel=1e-4)
