@@ -9,6 +9,7 @@ from keras_acts.activations._base import (
     activation,
     as_float64,
     constant,
+    expm1_nonpositive,
     gradient_from_output,
     is_float64,
     with_derivative,
@@ -38,7 +39,7 @@ def _slope(alpha, negative_slope, default):
 def _unit_elu(x):
     # expm1 overflows to inf for large x where it is not selected; the gradient
     # never differentiates it.
-    return tf.where(x > 0, x, tf.math.expm1(x))
+    return tf.where(x > 0, x, expm1_nonpositive(x))
 
 
 @gradient_from_output(lambda dy, y, slope: tf.raw_ops.LeakyReluGrad(gradients=dy, features=y, alpha=slope),
@@ -51,12 +52,12 @@ def _leaky_relu_from_output(x, slope):  # slope > 0, so y has x's sign
 @gradient_from_output(lambda dy, y, alpha: tf.raw_ops.EluGrad(gradients=dy, outputs=y / alpha))
 def _celu_float32(x, alpha):
     a = constant(alpha, x)
-    return tf.where(x > 0, x, a * tf.math.expm1(x / a))
+    return tf.where(x > 0, x, a * expm1_nonpositive(x / a))
 
 
 @gradient_from_output(lambda dy, y: tf.raw_ops.SeluGrad(gradients=dy, outputs=y))
 def _selu_float32(x):
-    negative = constant(_SELU_ALPHA, x) * tf.math.expm1(x)
+    negative = constant(_SELU_ALPHA, x) * expm1_nonpositive(x)
     return constant(_SELU_SCALE, x) * tf.where(x > 0, x, negative)
 
 
@@ -177,7 +178,7 @@ def elu(x, alpha=1.0):
     """
     if alpha == 1 and not is_float64(x):
         return _unit_elu(x)
-    negative = constant(alpha, x) * tf.math.expm1(tf.minimum(x, constant(0.0, x)))
+    negative = constant(alpha, x) * expm1_nonpositive(tf.minimum(x, constant(0.0, x)))
     return tf.where(x > 0, x, negative)
 
 
@@ -202,7 +203,7 @@ def selu(x):
     """
     if not is_float64(x):
         return _selu_float32(x)
-    negative = constant(_SELU_ALPHA, x) * tf.math.expm1(tf.minimum(x, constant(0.0, x)))
+    negative = constant(_SELU_ALPHA, x) * expm1_nonpositive(tf.minimum(x, constant(0.0, x)))
     return constant(_SELU_SCALE, x) * tf.where(x > 0, x, negative)
 
 
@@ -270,7 +271,7 @@ def celu(x, alpha=1.0):
     if alpha > 0 and not is_float64(x):
         return _celu_float32(x, alpha)
     a = constant(alpha, x)
-    return tf.where(x > 0, x, a * tf.math.expm1(tf.minimum(x, constant(0.0, x)) / a))
+    return tf.where(x > 0, x, a * expm1_nonpositive(tf.minimum(x, constant(0.0, x)) / a))
 
 
 @activation("threshold", family="rectifiers", upcast_half=False,

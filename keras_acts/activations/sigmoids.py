@@ -7,6 +7,7 @@ import tensorflow as tf
 from keras_acts.activations._base import (
     activation,
     constant,
+    expm1_nonpositive,
     gradient_from_input,
     gradient_from_input_and_output,
     gradient_from_output,
@@ -34,7 +35,7 @@ def _tanh_exact_gradient(x):
 # log_sigmoid'(x) = sigmoid(-x) = 1 - exp(y): from the output alone, which the next
 # layer keeps anyway (TensorFlow's gradient keeps -x as well), and without
 # cancellation in any dtype.
-@gradient_from_output(lambda dy, y: tf.math.expm1(y) * -dy)
+@gradient_from_output(lambda dy, y: expm1_nonpositive(y) * -dy)
 def _log_sigmoid_from_output(x):
     return -tf.math.softplus(-x)
 

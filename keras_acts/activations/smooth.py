@@ -10,6 +10,7 @@ from keras_acts.activations._base import (
     activation,
     as_float64,
     constant,
+    expm1_nonpositive,
     gradient_from_output,
     in_xla_context,
     is_float64,
@@ -251,7 +252,7 @@ def _elish_derivative(x):
     p, n = tf.maximum(z, zero), tf.minimum(z, zero)
     sp, sn = tf.math.sigmoid(p), tf.math.sigmoid(n)
     return tf.where(x >= 0, sp + p * sp * tf.math.sigmoid(-p),
-                    tf.math.exp(n) * sn + tf.math.expm1(n) * sn * tf.math.sigmoid(-n))
+                    tf.math.exp(n) * sn + expm1_nonpositive(n) * sn * tf.math.sigmoid(-n))
 
 
 @with_derivative(_elish_derivative)
@@ -261,7 +262,7 @@ def _elish(x):
     return tf.where(
         x >= 0,
         positive * tf.math.sigmoid(positive),
-        tf.math.expm1(negative) * tf.math.sigmoid(negative),
+        expm1_nonpositive(negative) * tf.math.sigmoid(negative),
     )
 
 
@@ -302,7 +303,7 @@ def _hard_mish(x):
 # (as relu's does), not x as well.
 # softplus'(x) = sigmoid(beta x) = 1 - exp(-beta y), with no cancellation (expm1).
 def _softplus_gradient(dy, y, beta):
-    return tf.math.expm1(constant(-beta, y) * y) * -dy
+    return expm1_nonpositive(constant(-beta, y) * y) * -dy
 
 
 # TensorFlow's softplus kernel is faster than XLA's; beta != 1 takes several ops.
