@@ -148,7 +148,13 @@ def leaky_relu(x, negative_slope=0.2, *, alpha=None):
     """
     if alpha is not None and negative_slope == 0.2:  # TF 2 spelling, default slope untouched
         negative_slope = None
-    slope = _slope(alpha, negative_slope, 0.2)
+    return _leaky(x, _slope(alpha, negative_slope, 0.2))
+
+
+def _leaky(x, slope: float):
+    """``x if x > 0 else slope * x``: float64 exactly (TensorFlow's kernel takes the
+    slope as a float32), otherwise TensorFlow's kernel, with its gradient from the
+    output where the slope keeps the sign."""
     if is_float64(x):
         return tf.where(x > 0, x, x * constant(slope, x))
     if slope > 0:
@@ -325,10 +331,9 @@ def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False, seed=None):
     """
     if not isinstance(lower, (int, float)) or not isinstance(upper, (int, float)) or not 0 <= lower <= upper:
         raise ValueError(f"`lower` and `upper` must satisfy 0 <= lower <= upper, got {lower!r}, {upper!r}")
-    if training:
-        slope = keras.random.uniform(tf.shape(x), lower, upper, dtype=x.dtype.name, seed=seed)
-    else:
-        slope = constant((lower + upper) / 2, x)
+    if not training:  # leaky ReLU with the mean slope
+        return _leaky(x, (lower + upper) / 2)
+    slope = keras.random.uniform(tf.shape(x), lower, upper, dtype=x.dtype.name, seed=seed)
     return tf.where(x < 0, slope * x, x)
 
 

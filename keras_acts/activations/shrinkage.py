@@ -72,6 +72,12 @@ def hard_shrink(x, threshold=0.5):
     _check_threshold(threshold)
     if threshold == 0:
         return x  # the identity, gradient 1 at 0 included
+    return _hard_shrink(x, float(threshold))
+
+
+# Slope 1 where |x| > threshold > 0, that is where y != 0 (NaN included): from the output.
+@gradient_from_output(lambda dy, y, threshold: tf.where(tf.equal(y, 0), constant(0.0, dy), dy))
+def _hard_shrink(x, threshold):
     return tf.where(tf.abs(x) <= constant(threshold, x), constant(0.0, x), x)
 
 
