@@ -94,8 +94,9 @@ def _normal_tail_parts(x):
 
     With no float64 transcendental: ``xc^2 / 2`` is exact in float64 and is split
     into float32 ``hi + lo``, so that ``exp(-hi) (1 - lo)`` keeps the tail that a
-    rounded square would lose (a float32 ``erfc`` is 7 to 63 ULP off there); ``r``
-    is evaluated in float64, where its rounding stays below an ULP of float32.
+    rounded square would lose (a float32 ``erfc`` is 7 to 63 ULP off there); ``r``'s
+    polynomials are evaluated in float64, where their rounding stays below half an
+    ULP of float32.
     """
     xc = tf.clip_by_value(x, constant(-_PHI_CLAMP, x), constant(_PHI_CLAMP, x))
     wide = tf.cast(xc, tf.float64)
@@ -104,7 +105,8 @@ def _normal_tail_parts(x):
     lo = tf.cast(half_square - tf.cast(hi, tf.float64), x.dtype)
     g = tf.math.exp(-hi) * (1 - lo)
     z = tf.abs(wide) * constant(0.5 ** 0.5, wide)
-    r = tf.cast(_polynomial(_ERFCX_P, z) / _polynomial(_ERFCX_Q, z), x.dtype)
+    # the polynomials in float64, their quotient in float32 (a float64 division is slow on GPUs)
+    r = tf.cast(_polynomial(_ERFCX_P, z), x.dtype) / tf.cast(_polynomial(_ERFCX_Q, z), x.dtype)
     return xc, g, r
 
 
