@@ -38,6 +38,13 @@ except ImportError:  # pragma: no cover - a TensorFlow that moved it: always rec
         return True
 
 
+try:  # TensorFlow's XLA op, private: values XLA may not merge with computations before it
+    from tensorflow.compiler.tf2xla.python.xla import optimization_barrier as _xla_barrier
+except ImportError:  # pragma: no cover - a TensorFlow that moved it: no barrier
+    def _xla_barrier(*tensors):
+        return tensors
+
+
 try:  # TensorFlow's own check, private: whether the graph being traced is XLA-compiled
     from tensorflow.python.ops.control_flow_util import GraphOrParentsInXlaContext as _in_xla
 except ImportError:  # pragma: no cover - a TensorFlow that moved it: assume not
@@ -200,8 +207,14 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
             y = run(forward, fuse_forward, t)
 
             def gradient(dy):
+                kept = _kept(keep, t, y)
+                if in_xla_context():
+                    # Inside one XLA program, control dependencies are gone and XLA would
+                    # merge the backward formula's terms with the forward's equal ones,
+                    # keeping them for the backward pass (gelu: 1.6x relu's memory, not 1.0x).
+                    dy, *kept = _xla_barrier(dy, *kept)
                 with tf.control_dependencies([dy]):
-                    return run(backward, fuse_backward, dy, *_kept(keep, t, y))
+                    return run(backward, fuse_backward, dy, *kept)
 
             return y, gradient
 
