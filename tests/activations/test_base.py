@@ -22,3 +22,20 @@ def test_expm1_nonpositive_accuracy(jit, bound):
     assert np.all(ulps[exact != 0] <= bound), float(GRID[np.argmax(ulps)])
     assert got[GRID == 0][0] == 0.0 and got[GRID == -np.inf][0] == -1.0
     assert np.isnan(fn(tf.constant([np.nan], tf.float32)).numpy()[0])
+
+
+def test_eager_tape_runs_the_fused_kernel_without_its_intermediates():
+    """Eagerly under a tape, a fused forward kernel runs as itself: a tape recording the
+    call would make TensorFlow run a variant that also returns every intermediate."""
+    import keras_acts
+    from keras_acts.activations import _base
+
+    x = tf.random.normal([256, 1024])  # 2^18 elements: fused
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = keras_acts.activations.elu(x)
+    tape.gradient(y, x)
+    kernels = [f for key, f in _base._COMPILED.items() if key[0].__name__ == "_unit_elu"]
+    assert kernels
+    outputs = {len(c.outputs) for f in kernels for c in f._list_all_concrete_functions()}
+    assert outputs == {1}, outputs
