@@ -98,25 +98,23 @@ def _row_sum(x):
     return tf.reduce_sum(x, axis=-1, keepdims=True)
 
 
-def _infinite_row(m, x, count, value, finite_value):
-    """A function putting the limits into a formula's result ``y`` on the rows whose
-    max ``m`` is +inf: ``value`` at the row's one +inf entry (``count`` of them), NaN
-    at each of several (no limit: it depends on how they grow), ``finite_value`` at
-    its finite entries; ``y`` itself on every other row."""
-    dtype = x.dtype
-    at_inf = tf.where(count == 1, tf.constant(value, dtype), tf.constant(float("nan"), dtype))
-    limit = tf.where(_is_inf(x), at_inf, tf.constant(finite_value, dtype))
-    return lambda y: tf.where(_is_inf(m), limit, y)
+def _at_infinities(x, count, value):
+    """A formula's result with the limits at the +inf entries of ``x``: ``value`` at a
+    row's one +inf entry (``count`` of them), NaN at each of several (no limit: it
+    depends on how they grow). The formulas give the finite entries of such a row
+    their limits themselves: ``x - max`` is -inf there."""
+    nan = tf.constant(float("nan"), x.dtype)
+    at_inf = tf.where(count == 1, tf.constant(value, x.dtype), nan)
+    return lambda y: tf.where(_is_inf(x), at_inf, y)
 
 
 def _softmax_careful(x):
-    """Softmax with its limits at +inf, in passes XLA fuses: on a row whose max is
-    +inf, ``exp(x - max)`` is 0 at the finite entries, so the row's sum counts its
-    +inf entries when they add 1 each."""
-    m = _row_max(x)
-    e = tf.exp(x - m)
+    """Softmax with its limits at +inf, in passes XLA fuses, and no use of the row's
+    max after the sum: on a row whose max is +inf, ``exp(x - max)`` is 0 at the
+    finite entries, so the row's sum counts its +inf entries when they add 1 each."""
+    e = tf.exp(x - _row_max(x))
     total = _row_sum(tf.where(_is_inf(x), tf.constant(1.0, x.dtype), e))
-    return _infinite_row(m, x, total, 1.0, 0.0)(e / total)
+    return _at_infinities(x, total, 1.0)(e / total)
 
 
 # TensorFlow's softmax kernel, and its ops for the gradient, are faster than XLA's reductions.
@@ -138,14 +136,14 @@ def _log_softmax_parts(x):
     """``z - log1p(rest + ties)``, ``z = x - max``: the sum of the exponentials split
     into the entries at the max (``1 + ties``) and the rest, so that the dominant
     entry, whose result is small, keeps full precision (log of the whole sum would
-    round it). Also the max and the count of entries at it (on a row whose max is
-    +inf: its +inf entries)."""
+    round it). Also the count of entries at the max (on a row whose max is +inf:
+    its +inf entries)."""
     m = _row_max(x)
     top = tf.equal(x, m)
     zero = tf.constant(0.0, x.dtype)
     rest = _row_sum(tf.where(top, zero, tf.exp(x - m)))
     count = _row_sum(tf.where(top, tf.constant(1.0, x.dtype), zero))
-    return (x - m) - tf.math.log1p(rest + (count - 1)), m, count
+    return (x - m) - tf.math.log1p(rest + (count - 1)), count
 
 
 def _log_softmax_finite(x):
@@ -153,8 +151,8 @@ def _log_softmax_finite(x):
 
 
 def _log_softmax_careful(x):
-    out, m, count = _log_softmax_parts(x)
-    return _infinite_row(m, x, count, 0.0, -float("inf"))(out)
+    out, count = _log_softmax_parts(x)
+    return _at_infinities(x, count, 0.0)(out)
 
 
 _log_softmax_last = gradient_from_output(_log_softmax_gradient)(
