@@ -60,6 +60,8 @@ def log(message: str) -> None:
     print(f"[xla_gpu] {message}", file=sys.stderr, flush=True)
 
 
+# format_size, parse_size and median_ratio repeat keras_acts.benchmarking's: the run step
+# must import without TensorFlow, which importing keras_acts would load.
 def format_size(n: int) -> str:
     exponent = round(math.log2(n)) if n > 0 else 0
     return f"2^{exponent}" if 2**exponent == n else str(n)
