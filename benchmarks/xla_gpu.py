@@ -480,7 +480,7 @@ def run(programs_dir: str, rounds: int = 15, round_s: float = 2e-3, names=(), si
                 runners = {k: load(i) for k, i in ids.items()}
                 runners = {k: v for k, v in runners.items() if v is not None}
                 cell = {"name": name, "size": size, "direction": direction, "width": width,
-                        "keras_has": ids["keras"] in programs, "check": {}}
+                        "check": {}}
                 for key, executable in runners.items():
                     try:
                         outputs = device.call(executable, inputs[width])
