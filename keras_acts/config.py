@@ -4,10 +4,13 @@ XLA fusion: on large tensors the functions with a custom gradient run their
 forward and backward passes each as one XLA-compiled kernel, called from the
 ordinary TensorFlow graph or eagerly; so do learnable layers' formulas. Large
 means 2^16 elements or more; in a graph, where the batch size is often unknown,
-2^10 elements per sample, so that every batch size runs the same kernels. Unfused, TensorFlow runs each op of a formula as a separate pass over
-memory: elu's accurate form (``expm1``, a select) then takes 2.5-3x the time of
-Keras's single, less accurate kernel. On smaller tensors an XLA launch costs
-more than it saves. XLA compiles once per input shape, in tens of milliseconds.
+2^10 elements per sample, so that every batch size runs the same kernels.
+Unfused, TensorFlow runs each op of a formula as a separate pass over memory:
+elu's accurate form (``expm1``, a select) then takes 2.5-3x the time of Keras's
+single, less accurate kernel. In a graph, on smaller tensors an XLA launch costs
+more than it saves. Eagerly, the functions fuse at every size: their compiled
+kernels are called directly, in 15-20 µs, about two eager TensorFlow ops. XLA
+compiles once per input shape, in 30-90 ms.
 
 Fusion is on where XLA works (checked once, on first use); turn it off with
 ``set_xla_fusion(False)`` or the environment variable
@@ -35,8 +38,8 @@ def set_xla_fusion(enabled: bool, *, from_elements: int | None = None) -> None:
     Args:
         enabled: whether to fuse.
         from_elements: fuse tensors of at least this many elements; ``None``
-            (the default) keeps the threshold of 2^16 elements (2^10 per
-            sample in graphs), ``0`` fuses every tensor.
+            (the default) keeps the thresholds: 2^16 elements (2^10 per
+            sample in graphs), every size eagerly; ``0`` fuses every tensor.
 
     >>> set_xla_fusion(False); xla_fusion_enabled()
     False

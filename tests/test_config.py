@@ -97,12 +97,52 @@ def compiled_names() -> set[str]:
     return {key[0].__name__ for key in _base._COMPILED}
 
 
-def test_eager_calls_fuse_by_their_size():
-    _base._COMPILED.clear()  # a cache: cleared, it is rebuilt on use
-    keras_acts.activations.selu(tf.zeros([1, 1024]))  # eager, small: TensorFlow's ops
-    assert "_selu_float32" not in compiled_names()
-    keras_acts.activations.selu(tf.zeros([512, 256]))  # eager, 2^17 elements: compiled
+def clear_kernel_caches() -> None:
+    """Caches: cleared, they are rebuilt on use."""
+    _base._COMPILED.clear()
+    _base._DIRECT.clear()
+
+
+def test_eager_calls_fuse_at_any_size_with_one_trace_for_every_shape():
+    clear_kernel_caches()
+    selu = keras_acts.activations.selu
+    selu(tf.zeros([1, 1024]))  # eager, small: compiled all the same
     assert "_selu_float32" in compiled_names()
+    (kernel,) = [f for k, f in _base._COMPILED.items() if k[0].__name__ == "_selu_float32"]
+    for n in (3, 700, 2 ** 17):
+        selu(tf.zeros([1, n]))
+    assert kernel.experimental_get_tracing_count() == 1
+
+
+def test_eager_results_do_not_depend_on_a_tape():
+    x = tf.constant(np.linspace(-6, 6, 97), tf.float32)
+    for name in ("sigmoid", "elu", "gelu", "mish", "softmax", "log_softmax", "tanh_shrink"):
+        fn = keras_acts.get(name)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            recorded = fn(x)
+        np.testing.assert_array_equal(fn(x).numpy(), recorded.numpy(), err_msg=name)
+
+
+def test_single_kernel_forwards_stay_unfused_on_small_eager_calls():
+    clear_kernel_caches()
+    keras_acts.activations.leaky_relu(tf.zeros([1, 1024]))  # one TensorFlow kernel
+    keras_acts.activations.softmax(tf.zeros([1, 1024]))  # a kernel and its finiteness check
+    assert compiled_names() == {"_softmax_last"}
+
+
+def test_direct_calls_of_compiled_kernels_work_on_this_tensorflow():
+    """The private TensorFlow API behind cheap eager calls: loud if TensorFlow moves it
+    (everything still works without it, at tf.function's cost per call)."""
+    from keras_acts.activations.rectifiers import _unit_elu
+
+    assert _base.direct_calls_work()
+    x64 = np.linspace(-4, 4, 64).reshape(8, 8)
+    x = tf.constant(x64, tf.float32)
+    direct = _base._direct(_unit_elu.__wrapped__, (), (x,))
+    assert not isinstance(direct, tf.types.experimental.ConcreteFunction)
+    expected = np.where(x64 > 0, x.numpy().astype(np.float64), np.expm1(x.numpy().astype(np.float64)))
+    np.testing.assert_allclose(direct(x).numpy(), expected, rtol=2 * 2.0 ** -23)
 
 
 def test_fused_results_match_the_unfused_to_a_few_ulp():

@@ -138,6 +138,40 @@ def _compiled(fn: Callable, options: tuple, tensors: tuple) -> Callable:
 _COMPILED: dict = {}
 
 
+try:  # TensorFlow's function internals, private: a traced graph called without tf.function's dispatch
+    from tensorflow.python.eager.polymorphic_function.atomic_function import AtomicFunction as _Atomic
+except ImportError:  # pragma: no cover - a TensorFlow that moved it: tf.function's own call
+    _Atomic = None
+
+
+def _direct(fn: Callable, options: tuple, tensors: tuple) -> Callable:
+    """:func:`_compiled`'s function for eager calls: its traced graph called
+    directly, about 10 µs (one TensorFlow op costs 5-10 µs eagerly), not through
+    tf.function's ~100 µs of Python dispatch. It records nothing on a tape (the
+    caller's custom gradient does), and returns the output tensor."""
+    key = (fn, options, tuple((t.dtype, t.shape.rank) for t in tensors))
+    direct = _DIRECT.get(key)
+    if direct is None:
+        concrete = _compiled(fn, options, tensors).get_concrete_function()
+        atomic = getattr(concrete, "_inference_function", None)
+        if isinstance(_Atomic, type) and isinstance(atomic, _Atomic) and not concrete.captured_inputs:
+            call = atomic.call_flat
+            direct = lambda *args: call(*args)[0]  # noqa: E731
+        else:  # pragma: no cover - a TensorFlow whose internals changed
+            direct = concrete
+        _DIRECT[key] = direct
+    return direct
+
+
+_DIRECT: dict = {}
+
+
+def direct_calls_work() -> bool:
+    """Whether eager calls of compiled kernels bypass tf.function's dispatch
+    (TensorFlow's private ``AtomicFunction``; without it they still work, slower)."""
+    return isinstance(_Atomic, type) and hasattr(_Atomic, "call_flat")
+
+
 # Fusing pays from about this many elements on (measured on CPU: an XLA launch costs
 # tens of µs, a small tensor's whole TensorFlow pass less; formulas with
 # transcendental functions gain from ~2^15, piecewise-linear ones from ~2^19).
@@ -168,7 +202,8 @@ def fuse(x: tf.Tensor, threshold: int | None) -> bool:
 
 def differentiable(forward: Callable, backward: Callable, keep: str, *,
                    fuse_forward: bool = True, fuse_backward: bool = True,
-                   fuse_from: int | None = FUSE_FROM) -> Callable:
+                   fuse_from: int | None = FUSE_FROM,
+                   fuse_small_eagerly: bool | None = None) -> Callable:
     """``forward(x, *options)`` with the gradient ``backward(dy, *kept, *options)``.
 
     ``keep`` names the tensors the backward pass reads, and so the training step
@@ -183,6 +218,12 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     is already one TensorFlow kernel out of XLA, where XLA's code is slower
     (``tf.math.softplus``, ``tf.nn.leaky_relu``, ``tf.nn.softmax``).
 
+    Eagerly, tensors of any size fuse where ``fuse_small_eagerly`` says so
+    (default: ``fuse_forward``): a compiled kernel called eagerly costs 15-20 µs,
+    about two TensorFlow ops (5-10 µs each), so on small tensors it is slower
+    only than a forward pass of one op. Like any XLA kernel it compiles once per
+    shape, in 30-90 ms; the result for a shape never depends on what ran before.
+
     Eagerly, with no tape recording, only ``forward`` runs: recording a custom
     gradient costs about 70 µs per call, many times a small tensor's forward
     pass. Unfused, the backward ops wait for the upstream gradient; without
@@ -191,23 +232,32 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     its result until the backward pass.
     """
 
-    def call(x, *options):
-        fused = fuse(x, fuse_from)
+    small_eager = fuse_forward if fuse_small_eagerly is None else fuse_small_eagerly
+    small_eager = small_eager and fuse_from is not None
 
-        def run(fn, this_pass, *tensors):
-            if fused and this_pass:
-                return _compiled(fn, options, tensors)(*tensors)
+    def compiles(x, eager, fused_when_large):
+        """Whether a pass on ``x`` runs as a compiled kernel."""
+        if eager and small_eager:
+            return fuse(x, 0) and (fused_when_large or not fuse(x, fuse_from))
+        return fused_when_large and fuse(x, fuse_from)
+
+    def call(x, *options):
+        eager = tf.executing_eagerly()
+
+        def run(fn, fused_when_large, *tensors, direct=False):
+            if compiles(x, eager, fused_when_large):
+                return (_direct if direct else _compiled)(fn, options, tensors)(*tensors)
             return fn(*tensors, *options)
 
-        if tf.executing_eagerly() and not _tape_is_recording():
-            return run(forward, fuse_forward, x)
+        if eager and not _tape_is_recording():
+            return run(forward, fuse_forward, x, direct=True)
 
         @tf.custom_gradient
         def differentiate(t):
-            # Eagerly, the tape would record the compiled forward call itself and run it
-            # as a variant that also returns every intermediate for a gradient of its
-            # own (elu: 28 outputs, 10x the time); the custom gradient needs none of them.
-            y = run(forward, fuse_forward, tf.stop_gradient(t) if fused and tf.executing_eagerly() else t)
+            # Eagerly, a tape recording tf.function's call of the compiled forward would
+            # run it as a variant that also returns every intermediate for a gradient of
+            # its own (elu: 28 outputs, 10x the time); the direct call records nothing.
+            y = run(forward, fuse_forward, t, direct=eager)
 
             def gradient(dy):
                 kept = _kept(keep, t, y)
@@ -218,7 +268,9 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
                     # Formulas in y share none: they keep fusing with their neighbours.
                     dy, *kept = _xla_barrier(dy, *kept)
                 with tf.control_dependencies([dy]):
-                    return run(backward, fuse_backward, dy, *kept)
+                    # Recorded (a tape of a tape: second derivatives) unless nothing records.
+                    return run(backward, fuse_backward, dy, *kept,
+                               direct=tf.executing_eagerly() and not _tape_is_recording())
 
             return y, gradient
 

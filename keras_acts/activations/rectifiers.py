@@ -45,7 +45,7 @@ def _unit_elu(x):
 @gradient_from_output(lambda dy, y, slope: tf.raw_ops.LeakyReluGrad(gradients=dy, features=y, alpha=slope),
                       fuse_forward=False, fuse_backward=False)  # one TensorFlow kernel each
 def _leaky_relu_from_output(x, slope):  # slope > 0, so y has x's sign
-    return tf.nn.leaky_relu(x, alpha=slope)
+    return tf.raw_ops.LeakyRelu(features=x, alpha=slope)
 
 
 # celu'(x) = exp(x / alpha) = y / alpha + 1 for x < 0 (alpha > 0)
@@ -113,9 +113,9 @@ def relu(x, alpha=None, max_value=None, threshold=0.0, *, negative_slope=None):
     if max_value is not None and max_value < 0:
         raise ValueError(f"`max_value` must be >= 0 or None, got {max_value!r}")
     if threshold == 0 and slope == 0 and max_value is None:
-        return tf.nn.relu(x)
+        return tf.raw_ops.Relu(features=x)
     if threshold == 0 and slope == 0 and max_value == 6:
-        return tf.nn.relu6(x)
+        return tf.raw_ops.Relu6(features=x)
     # `x <= t` false for NaN, so NaN passes through the positive branch.
     positive = tf.where(x <= constant(threshold, x), constant(0.0, x), x)
     if max_value is not None:
@@ -159,7 +159,7 @@ def _leaky(x, slope: float):
         return tf.where(x > 0, x, x * constant(slope, x))
     if slope > 0:
         return _leaky_relu_from_output(x, slope)
-    return tf.nn.leaky_relu(x, alpha=slope)
+    return tf.raw_ops.LeakyRelu(features=x, alpha=slope)
 
 
 @activation("elu", family="rectifiers",
@@ -250,7 +250,7 @@ def relu6(x):
     >>> relu6([-1., 3., 9.]).numpy()
     array([0., 3., 6.], dtype=float32)
     """
-    return tf.nn.relu6(x)
+    return tf.raw_ops.Relu6(features=x)
 
 
 @activation("celu", family="rectifiers", reference="Barron 2017, arXiv:1704.07483")

@@ -35,9 +35,9 @@ def _tanh_exact_gradient(x):
 # log_sigmoid'(x) = sigmoid(-x) = 1 - exp(y): from the output alone, which the next
 # layer keeps anyway (TensorFlow's gradient keeps -x as well), and without
 # cancellation in any dtype.
-@gradient_from_output(lambda dy, y: expm1_nonpositive(y) * -dy)
+@gradient_from_output(lambda dy, y: expm1_nonpositive(y) * -dy, fuse_small_eagerly=False)  # 3 ops
 def _log_sigmoid_from_output(x):
-    return -tf.math.softplus(-x)
+    return tf.raw_ops.Neg(x=tf.raw_ops.Softplus(features=tf.raw_ops.Neg(x=x)))
 
 
 @activation("sigmoid", aliases=("logistic",), family="sigmoids",
@@ -58,7 +58,7 @@ def sigmoid(x):
     """
     if is_float64(x):  # float64 gradients keep their tail (float32's is 0 there anyway)
         return _sigmoid_exact_gradient(x)
-    return tf.math.sigmoid(x)
+    return tf.raw_ops.Sigmoid(x=x)
 
 
 @activation("tanh", family="sigmoids", reference="Keras `keras.activations.tanh`")
@@ -78,7 +78,7 @@ def tanh(x):
     """
     if is_float64(x):
         return _tanh_exact_gradient(x)
-    return tf.math.tanh(x)
+    return tf.raw_ops.Tanh(x=x)
 
 
 def _softsign_gradient(dy, y):
@@ -88,12 +88,17 @@ def _softsign_gradient(dy, y):
     return dy * (r * r)
 
 
-@gradient_from_output(_softsign_gradient)
+# Python floats: raw ops take them through TensorFlow's scalar cache (DType.max, a numpy
+# scalar, takes 25 µs through the slow path).
+_LARGEST = {tf.float32: float(tf.float32.max), tf.float64: float(tf.float64.max)}
+
+
+@gradient_from_output(_softsign_gradient, fuse_small_eagerly=False)  # two kernels
 def _softsign_from_output(x):
     # Clamping to the largest finite value keeps inf/inf out; softsign is
     # already 1 to working precision there, and the gradient there is 0.
-    big = constant(x.dtype.max, x)
-    return tf.nn.softsign(tf.clip_by_value(x, -big, big))
+    big = _LARGEST[x.dtype]
+    return tf.raw_ops.Softsign(features=tf.raw_ops.ClipByValue(t=x, clip_value_min=-big, clip_value_max=big))
 
 
 @activation("softsign", family="sigmoids",
@@ -137,7 +142,7 @@ def _inside_gradient(dy, y, min_val, max_val):
 
 @gradient_from_output(_inside_gradient, fuse_forward=False)  # forward: one TensorFlow kernel
 def _hard_tanh(x, min_val, max_val):
-    return tf.clip_by_value(x, constant(min_val, x), constant(max_val, x))
+    return tf.raw_ops.ClipByValue(t=x, clip_value_min=constant(min_val, x), clip_value_max=constant(max_val, x))
 
 
 @activation("hard_sigmoid", family="sigmoids",
