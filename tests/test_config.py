@@ -124,11 +124,14 @@ def test_eager_results_do_not_depend_on_a_tape():
         np.testing.assert_array_equal(fn(x).numpy(), recorded.numpy(), err_msg=name)
 
 
-def test_single_kernel_forwards_stay_unfused_on_small_eager_calls():
+def test_small_eager_fusion_is_chosen_per_function():
     clear_kernel_caches()
-    keras_acts.activations.leaky_relu(tf.zeros([1, 1024]))  # one TensorFlow kernel
+    keras_acts.activations.leaky_relu(tf.zeros([1, 1024]))  # one TensorFlow kernel: never
+    keras_acts.activations.sparsemax(tf.zeros([64, 1024]))  # XLA's sort: not on many rows
+    assert compiled_names() == set()
     keras_acts.activations.softmax(tf.zeros([1, 1024]))  # a kernel and its finiteness check
-    assert compiled_names() == {"_softmax_last"}
+    keras_acts.activations.sparsemax(tf.zeros([1, 1024]))  # ~25 ops on one row
+    assert compiled_names() == {"_softmax_last", "_sparsemax_last"}
 
 
 def test_direct_calls_of_compiled_kernels_work_on_this_tensorflow():

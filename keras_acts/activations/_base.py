@@ -203,7 +203,8 @@ def fuse(x: tf.Tensor, threshold: int | None) -> bool:
 def differentiable(forward: Callable, backward: Callable, keep: str, *,
                    fuse_forward: bool = True, fuse_backward: bool = True,
                    fuse_from: int | None = FUSE_FROM,
-                   fuse_small_eagerly: bool | None = None) -> Callable:
+                   fuse_small_eagerly: bool | None = None,
+                   small_eagerly_below: int | None = None) -> Callable:
     """``forward(x, *options)`` with the gradient ``backward(dy, *kept, *options)``.
 
     ``keep`` names the tensors the backward pass reads, and so the training step
@@ -223,6 +224,8 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     about two TensorFlow ops (5-10 µs each), so on small tensors it is slower
     only than a forward pass of one op. Like any XLA kernel it compiles once per
     shape, in 30-90 ms; the result for a shape never depends on what ran before.
+    ``small_eagerly_below`` limits that to smaller tensors, for formulas XLA runs
+    slower per element than TensorFlow (a sort) which still gain from one launch.
 
     Eagerly, with no tape recording, only ``forward`` runs: recording a custom
     gradient costs about 70 µs per call, many times a small tensor's forward
@@ -237,7 +240,8 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
 
     def compiles(x, eager, fused_when_large):
         """Whether a pass on ``x`` runs as a compiled kernel."""
-        if eager and small_eager:
+        if eager and small_eager and (small_eagerly_below is None
+                                      or x.shape.num_elements() < small_eagerly_below):
             return fuse(x, 0) and (fused_when_large or not fuse(x, fuse_from))
         return fused_when_large and fuse(x, fuse_from)
 

@@ -60,21 +60,30 @@ def _without_limit(x, y, finite_value):
     return tf.where(several, fixed, y)
 
 
-def _with_infinities(fast, careful):
-    """``fast`` unless ``x`` holds a +inf somewhere, then ``careful``: the common
-    case pays one reduction for the check, not the edge cases' extra passes.
-    Inside an XLA program, ``careful`` alone: XLA fuses its extra work into the
-    passes it makes anyway, while a conditional splits the program (and on a GPU
-    waits for the predicate to reach the host)."""
+def _any_infinity(x):
+    # reduce_any of a comparison: reduce_max may return NaN when x holds one.
+    return tf.reduce_any(_is_inf(x))
+
+
+def _any_non_finite(x):
+    return tf.logical_not(tf.reduce_all(tf.math.is_finite(x)))
+
+
+def _unless(needs_care, fast, careful, name):
+    """``fast`` unless ``needs_care(x)``, then ``careful``: the common case pays one
+    reduction for the check, not the edge cases' extra passes. Inside an XLA
+    program, ``careful`` alone: XLA fuses its extra work into the passes it makes
+    anyway, while a conditional splits the program (and on a GPU waits for the
+    predicate to reach the host)."""
 
     def apply(x):
         if in_xla_context():
             return careful(x)
         if x.shape.num_elements() == 0:
             return fast(x)
-        # reduce_any of a comparison: reduce_max may return NaN when x holds one.
-        return tf.cond(tf.reduce_any(_is_inf(x)), lambda: careful(x), lambda: fast(x))
+        return tf.cond(needs_care(x), lambda: careful(x), lambda: fast(x))
 
+    apply.__name__ = apply.__qualname__ = name  # the compiled kernels' name
     return apply
 
 
@@ -119,19 +128,11 @@ def _softmax_careful(x):
 
 # TensorFlow's softmax kernel, and its ops for the gradient, are faster than XLA's reductions;
 # on small tensors eagerly, the compiled careful form beats the kernel and its check.
-@gradient_from_output(_softmax_gradient, fuse_forward=False, fuse_backward=False,
-                      fuse_small_eagerly=True)
-def _softmax_last(x):
-    """TensorFlow's kernel where ``x`` is finite; the careful form where it holds a
-    NaN (the kernel leaves the rest of that row finite) or an infinity (inf - inf).
-    The common case pays one pass over ``x`` for the check; inside an XLA
-    program the careful form runs alone (see :func:`_with_infinities`)."""
-    if in_xla_context():
-        return _softmax_careful(x)
-    if x.shape.num_elements() == 0:
-        return tf.nn.softmax(x)
-    return tf.cond(tf.reduce_all(tf.math.is_finite(x)),
-                   lambda: tf.nn.softmax(x), lambda: _softmax_careful(x))
+# The kernel where x is finite; the careful form where it holds a NaN (the kernel leaves
+# the rest of that row finite) or an infinity (inf - inf).
+_softmax_last = gradient_from_output(_softmax_gradient, fuse_forward=False, fuse_backward=False,
+                                     fuse_small_eagerly=True)(
+    _unless(_any_non_finite, tf.nn.softmax, _softmax_careful, "_softmax_last"))
 
 
 def _log_softmax_parts(x):
@@ -158,7 +159,7 @@ def _log_softmax_careful(x):
 
 
 _log_softmax_last = gradient_from_output(_log_softmax_gradient)(
-    _with_infinities(_log_softmax_finite, _log_softmax_careful))
+    _unless(_any_infinity, _log_softmax_finite, _log_softmax_careful, "_log_softmax_last"))
 
 
 @activation("softmax", family="softmax", reference="Bridle 1990; Keras `keras.activations.softmax`")
@@ -233,28 +234,36 @@ def _sparsemax_gradient(dy, y):
     return tf.where(tf.math.is_nan(y), y, support * (dy - mean))
 
 
-# XLA's sort is several times slower than TensorFlow's on CPU: the forward pass is not fused.
-@gradient_from_output(_sparsemax_gradient, fuse_forward=False)
-def _sparsemax_last(z):
-    """Sparsemax along the last axis of ``z`` (Martins & Astudillo, Algorithm 1)."""
+def _sparsemax_finite(z):
+    """Sparsemax along the last axis of finite logits ``z`` (Martins & Astudillo,
+    Algorithm 1). Shifting by the max changes nothing mathematically, keeps large
+    logits finite, and puts the largest at 0, which is always in the support."""
     if z.shape[-1] == 0:
         return z
-    # Shifting by the max changes nothing mathematically and keeps large logits finite.
-    original = z
-    z = _capped(z)
-    z = z - tf.stop_gradient(tf.reduce_max(z, axis=-1, keepdims=True))
+    z = z - _row_max(z)
     ordered = tf.sort(z, axis=-1, direction="DESCENDING")
     k = tf.range(1, tf.shape(z)[-1] + 1, dtype=z.dtype)
     cumulative = tf.cumsum(ordered, axis=-1)
-    in_support = 1 + k * ordered > cumulative
-    # At least one element is always in the support; NaN rows could count none.
-    support = tf.maximum(tf.reduce_sum(tf.cast(in_support, tf.int32), axis=-1, keepdims=True), 1)
+    # At least 1 for finite rows; NaN rows (the careful form's) could count none.
+    support = tf.maximum(_row_sum(tf.cast(1 + k * ordered > cumulative, tf.int32)), 1)
     tau = (tf.gather(cumulative, support - 1, batch_dims=z.shape.rank - 1) - 1) / tf.cast(support, z.dtype)
-    out = tf.nn.relu(z - tau)
-    # sort puts NaN anywhere; a row holding NaN is NaN.
+    return tf.nn.relu(z - tau)
+
+
+def _sparsemax_careful(z):
+    """:func:`_sparsemax_finite` with the limits at +inf (one +inf logit takes all
+    the mass, several have none) and NaN rows (``sort`` puts NaN anywhere)."""
+    out = _sparsemax_finite(_capped(z))
     has_nan = tf.reduce_any(tf.math.is_nan(z), axis=-1, keepdims=True)
     out = tf.where(has_nan, tf.constant(float("nan"), z.dtype), out)
-    return _without_limit(original, out, 0.0)
+    return _without_limit(z, out, 0.0)
+
+
+# XLA's sort is several times slower than TensorFlow's on CPU: the forward pass is not fused,
+# except eagerly on a few rows, where one launch beats ~25 TensorFlow ops (1 row: 8x).
+_sparsemax_last = gradient_from_output(_sparsemax_gradient, fuse_forward=False,
+                                       fuse_small_eagerly=True, small_eagerly_below=2 ** 13)(
+    _unless(_any_non_finite, _sparsemax_finite, _sparsemax_careful, "_sparsemax_last"))
 
 
 @activation("sparsemax", family="softmax", reference="Martins & Astudillo 2016, arXiv:1602.02068")
