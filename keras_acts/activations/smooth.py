@@ -261,25 +261,27 @@ def _serf(x):
     return tf.math.multiply_no_nan(x, tf.math.erf(tf.math.softplus(_gate_input(x))))
 
 
+def _elish_parts(x):
+    """``(e, m1)``: ``e = exp(-|x|)``, in (0, 1], and ``m1 = expm1(-|x|)``, from one
+    exponential inside XLA. ``sigmoid(|x|) = 1 / (1 + e)``, ``sigmoid(-|x|) = e / (1 + e)``."""
+    m = -tf.abs(x)
+    return tf.math.exp(m), expm1_nonpositive(m)
+
+
 def _elish_derivative(x):
-    """x >= 0: s + x s (1 - s); below: exp(x) s + expm1(x) s (1 - s); s = sigmoid(x)."""
+    """x >= 0: s + x s (1 - s); below: exp(x) s + expm1(x) s (1 - s); s = sigmoid(x).
+    With e = exp(-|x|), d = 1 + e: (d + x e) / d^2 above 0, (e^2 d + expm1(x) e) / d^2 below."""
     z = _sigmoid_input(x)
-    zero = constant(0.0, z)
-    p, n = tf.maximum(z, zero), tf.minimum(z, zero)
-    sp, sn = tf.math.sigmoid(p), tf.math.sigmoid(n)
-    return tf.where(x >= 0, sp + p * sp * tf.math.sigmoid(-p),
-                    tf.math.exp(n) * sn + expm1_nonpositive(n) * sn * tf.math.sigmoid(-n))
+    e, m1 = _elish_parts(z)
+    d = 1 + e
+    return tf.where(x >= 0, d + z * e, e * e * d + m1 * e) / (d * d)
 
 
 @with_derivative(_elish_derivative)
 def _elish(x):
-    zero = constant(0.0, x)
-    positive, negative = tf.maximum(x, zero), tf.minimum(x, zero)
-    return tf.where(
-        x >= 0,
-        positive * tf.math.sigmoid(positive),
-        expm1_nonpositive(negative) * tf.math.sigmoid(negative),
-    )
+    # x / (1 + e) above 0, expm1(x) e / (1 + e) below: one exponential, not three.
+    e, m1 = _elish_parts(x)
+    return tf.where(x >= 0, x, m1 * e) / (1 + e)
 
 
 # The slope (x + 1) / 2 = sqrt(y) for |x| < 1, 0 below (y = 0), 1 above (y >= 1).
