@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import keras
 import tensorflow as tf
 
@@ -11,9 +13,11 @@ from keras_acts.activations._base import (
     constant,
     expm1_nonpositive,
     gradient_from_output,
+    in_xla_context,
     is_float64,
     with_derivative,
 )
+from keras_acts.activations._trig import sin_float32
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -361,16 +365,23 @@ def sine_relu(x, epsilon=0.0025):
     return _sine_relu(x, float(epsilon))
 
 
-def _sine_relu_derivative(x, epsilon):
-    """1 above 0, epsilon * (cos x + sin x) from 0 down (in float64: it cancels too)."""
+def _sine_relu_wave(x, epsilon, eighths):
+    """``epsilon (sin(x) + eighths cos(x))`` for ``x <= 0`` (min(x, 0) elsewhere), in
+    x's dtype: float32 from float64's sin and cos (the sum cancels near its zeros), or
+    inside XLA as ``epsilon sqrt(2) sin(x + eighths pi / 4)`` from the reduced float32
+    sine (float64's sin is slow there)."""
     wide = as_float64(tf.minimum(x, constant(0.0, x)))
-    wave = constant(epsilon, wide) * (tf.math.cos(wide) + tf.math.sin(wide))
-    return tf.where(x > 0, constant(1.0, x), tf.cast(wave, x.dtype))
+    if not is_float64(x) and in_xla_context():
+        return constant(epsilon * math.sqrt(2), x) * sin_float32(wide, eighths)
+    wave = constant(epsilon, wide) * (tf.math.sin(wide) + eighths * tf.math.cos(wide))
+    return tf.cast(wave, x.dtype)
+
+
+def _sine_relu_derivative(x, epsilon):
+    """1 above 0, epsilon * (cos x + sin x) from 0 down."""
+    return tf.where(x > 0, constant(1.0, x), _sine_relu_wave(x, epsilon, 1))
 
 
 @with_derivative(_sine_relu_derivative)
 def _sine_relu(x, epsilon):
-    # sin - cos cancels near its zeros: float32 is computed in float64.
-    wide = as_float64(tf.minimum(x, constant(0.0, x)))
-    wave = constant(epsilon, wide) * (tf.math.sin(wide) - tf.math.cos(wide))
-    return tf.where(x > 0, x, tf.cast(wave, x.dtype))
+    return tf.where(x > 0, x, _sine_relu_wave(x, epsilon, -1))
