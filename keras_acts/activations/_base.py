@@ -154,7 +154,7 @@ def _direct(fn: Callable, options: tuple, tensors: tuple) -> Callable:
     if direct is None:
         concrete = _compiled(fn, options, tensors).get_concrete_function()
         atomic = getattr(concrete, "_inference_function", None)
-        if isinstance(_Atomic, type) and isinstance(atomic, _Atomic) and not concrete.captured_inputs:
+        if direct_calls_work() and isinstance(atomic, _Atomic) and not concrete.captured_inputs:
             call = atomic.call_flat
             direct = lambda *args: call(*args)[0]  # noqa: E731
         else:  # pragma: no cover - a TensorFlow whose internals changed
