@@ -1,7 +1,7 @@
 """Speed and memory of keras_acts's activations against Keras's built-ins and the copy floor.
 
 Run it as ``keras-acts bench`` or, from the repository root, ``python -m
-benchmarks.bench`` (15 to 25 minutes on two CPU cores; progress on stderr)::
+benchmarks.bench`` (14 to 25 minutes on two CPU cores; progress on stderr)::
 
     keras-acts bench                                # everything, writes benchmarks/RESULTS.md
     keras-acts bench --quick                        # a smoke run on tiny inputs (seconds)
