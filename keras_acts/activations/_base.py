@@ -158,34 +158,23 @@ def _direct(fn: Callable, options: tuple, tensors: tuple) -> Callable:
 
 
 def _direct_call(concrete) -> Callable:
+    """``concrete`` run as one eager op: what AtomicFunction.call_flat runs in the end,
+    without its three context managers (3-4 µs); the op is never recorded on a tape.
+    A TensorFlow whose private internals moved gets ``concrete`` itself (slower)."""
     atomic = getattr(concrete, "_inference_function", None)
-    if not direct_calls_work() or not isinstance(atomic, _Atomic) or concrete.captured_inputs:
-        return concrete  # pragma: no cover - a TensorFlow whose internals changed
     context = getattr(atomic, "_bound_context", None)
-    if hasattr(context, "call_function"):
-        # What AtomicFunction.call_flat runs in the end, without its three context
-        # managers (3-4 µs); the op it executes is never recorded on a tape.
-        name, outputs = atomic.name, len(atomic.function_type.flat_outputs)
+    if not isinstance(_Atomic, type) or not isinstance(atomic, _Atomic) \
+            or not hasattr(context, "call_function") or concrete.captured_inputs:
+        return concrete  # pragma: no cover - a TensorFlow whose internals changed
+    name, outputs = atomic.name, len(atomic.function_type.flat_outputs)
 
-        def call_function(*args):
-            return context.call_function(name, list(args), outputs)[0]
+    def call_function(*args):
+        return context.call_function(name, list(args), outputs)[0]
 
-        return call_function
-    call = atomic.call_flat  # pragma: no cover - a TensorFlow that moved the context
-
-    def call_flat(*args):  # pragma: no cover
-        return call(*args)[0]
-
-    return call_flat  # pragma: no cover
+    return call_function
 
 
 _DIRECT: dict = {}
-
-
-def direct_calls_work() -> bool:
-    """Whether eager calls of compiled kernels bypass tf.function's dispatch
-    (TensorFlow's private ``AtomicFunction``; without it they still work, slower)."""
-    return isinstance(_Atomic, type) and hasattr(_Atomic, "call_flat")
 
 
 # Fusing pays from about this many elements on (measured on CPU: an XLA launch costs

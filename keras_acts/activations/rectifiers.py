@@ -373,7 +373,8 @@ def _sine_relu_wave(x, epsilon, eighths):
     wide = as_float64(tf.minimum(x, constant(0.0, x)))
     if not is_float64(x) and in_xla_context():
         return constant(epsilon * math.sqrt(2), x) * sin_float32(wide, eighths)
-    wave = constant(epsilon, wide) * (tf.math.sin(wide) + eighths * tf.math.cos(wide))
+    sin, cos = tf.math.sin(wide), tf.math.cos(wide)
+    wave = constant(epsilon, wide) * (sin + cos if eighths > 0 else sin - cos)
     return tf.cast(wave, x.dtype)
 
 
