@@ -45,6 +45,13 @@ except ImportError:  # pragma: no cover - a TensorFlow that moved it: no barrier
         return tensors
 
 
+try:  # TensorFlow's AutoGraph, private: mark a function as graph code it must not rewrite
+    from tensorflow.python.autograph.impl.api import autograph_artifact as graph_code
+except ImportError:  # pragma: no cover - a TensorFlow that moved it: AutoGraph converts (slower)
+    def graph_code(fn):
+        return fn
+
+
 try:  # TensorFlow's own check, private: whether the graph being traced is XLA-compiled
     from tensorflow.python.ops.control_flow_util import GraphOrParentsInXlaContext as _in_xla
 except ImportError:  # pragma: no cover - a TensorFlow that moved it: assume not
@@ -201,7 +208,15 @@ def fuse(x: tf.Tensor, threshold: int | None) -> bool:
     threshold = _config.fusion_threshold(threshold)
     if threshold == 0:  # every tensor (small eager calls take this way: no size needed)
         return True
+    return is_large(x, threshold, eager)
+
+
+def is_large(x: tf.Tensor, threshold: int, eager: bool | None = None) -> bool:
+    """Whether ``x`` holds ``threshold`` elements or more: eagerly, its size; in a
+    graph, its size per sample times ``ASSUMED_BATCH``; False where unknown."""
     shape = x.shape
+    if eager is None:
+        eager = tf.executing_eagerly()
     if eager or shape.rank is None or shape.rank < 2:
         size = shape.num_elements()
     else:
@@ -353,6 +368,10 @@ def activation(
 
         fn.__name__ = name
         fn.__qualname__ = name
+        # Called inside a tf.function (autograph=True, as model.fit traces), AutoGraph
+        # would rewrite this function and everything it calls, which are TensorFlow ops
+        # with no control flow on tensors: tracing takes 18x longer, for nothing.
+        graph_code(fn)
         return registry.declare(name, aliases=aliases, reference=reference, family=family)(fn)
 
     return decorator

@@ -32,3 +32,40 @@ def test_softmax_tells_the_largest_finite_logits_from_infinity(mode, dtype):
     expected = np.array([[1, 0, 0], [1, 0, 0], [0.5, 0.5, 0], [np.nan, np.nan, 0]], dtype)
     got = MODES[mode](lambda t: keras_acts.activations.softmax(t))(tf.constant(rows)).numpy()
     np.testing.assert_array_equal(got, expected)
+
+
+def _ops(fn, shape):
+    graph = tf.function(fn, autograph=False).get_concrete_function(
+        tf.TensorSpec(shape, tf.float32)).graph
+    return {op.type for op in graph.get_operations()}
+
+
+def _one_hot(n, at, name):
+    """The limit for a row whose one +inf is at ``at``: all the mass there."""
+    row = np.full(n, -np.inf if name == "log_softmax" else 0.0, np.float32)
+    row[at] = 0.0 if name == "log_softmax" else 1.0
+    return row
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_small_tensors_in_a_graph_take_the_careful_form_without_a_check(name):
+    """A check and a conditional cost about 18 µs a call in a graph: more than the
+    careful form's few extra ops on a small tensor, less than its passes on a large one.
+    Both ways, a row with +inf gets its limit."""
+    fn = getattr(keras_acts.activations, name)
+    assert not _ops(fn, [None, 32]) & {"If", "StatelessIf"}
+    rows = np.zeros([2, 32], np.float32)
+    rows[0, 3] = np.inf
+    got = tf.function(fn, autograph=False)(tf.constant(rows)).numpy()
+    expected = _one_hot(32, 3, name)
+    np.testing.assert_array_equal(got[0], expected)
+    keras_acts.config.set_xla_fusion(False)  # large and unfused: the check pays off
+    try:
+        assert _ops(fn, [None, 4096]) & {"If", "StatelessIf"}
+        wide = np.zeros([2, 4096], np.float32)
+        wide[0, 3] = np.inf
+        got = tf.function(fn, autograph=False)(tf.constant(wide)).numpy()
+    finally:
+        keras_acts.config.set_xla_fusion(True)
+    expected = _one_hot(4096, 3, name)
+    np.testing.assert_array_equal(got[0], expected)
