@@ -61,8 +61,11 @@ def _celu_float32(x, alpha):
 
 @gradient_from_output(lambda dy, y: tf.raw_ops.SeluGrad(gradients=dy, outputs=y))
 def _selu_float32(x):
-    negative = constant(_SELU_ALPHA, x) * expm1_nonpositive(x)
-    return constant(_SELU_SCALE, x) * tf.where(x > 0, x, negative)
+    # The scale inside each branch: in one XLA program with its gradient, a scale
+    # applied after the select made XLA:CPU write exp(x) to memory and recompute y
+    # from it in the backward pass (forward+backward 1.3x Keras's time, now 0.8x).
+    negative = constant(_SELU_SCALE * _SELU_ALPHA, x) * expm1_nonpositive(x)
+    return tf.where(x > 0, constant(_SELU_SCALE, x) * x, negative)
 
 
 @activation("linear", aliases=("identity",), family="rectifiers", upcast_half=False,
