@@ -56,8 +56,9 @@ def _self_gated(x, gate):
 
 
 def _sigmoid_input(t):
-    """``t`` clipped to where sigmoid(t) and t * sigmoid(-t) are exactly 0 or 1 and 0,
-    in ``t``'s dtype (at 40, float64's sigmoid is 1 but 40 sigmoid(-40) still adds an ULP)."""
+    """``t`` clipped to where sigmoid(t) is already exactly 0 or 1 in ``t``'s dtype, so
+    that ``t`` times a term that vanishes there (``1 - sigmoid(t)``, ``sigmoid(t)``) is
+    0, never inf * 0."""
     limit = 750.0 if is_float64(t) else 110.0
     return tf.clip_by_value(t, constant(-limit, t), constant(limit, t))
 
