@@ -12,6 +12,7 @@ from keras_acts.activations._base import (
     gradient_from_input_and_output,
     gradient_from_output,
     is_float64,
+    softplus_kernel,
 )
 
 
@@ -37,7 +38,7 @@ def _tanh_exact_gradient(x):
 # cancellation in any dtype.
 @gradient_from_output(lambda dy, y: expm1_nonpositive(y) * -dy, fuse_small_eagerly=False)  # 3 ops
 def _log_sigmoid_from_output(x):
-    return tf.raw_ops.Neg(x=tf.raw_ops.Softplus(features=tf.raw_ops.Neg(x=x)))
+    return tf.raw_ops.Neg(x=softplus_kernel(tf.raw_ops.Neg(x=x)))
 
 
 @activation("sigmoid", aliases=("logistic",), family="sigmoids",

@@ -14,6 +14,7 @@ from keras_acts.activations._base import (
     gradient_from_output,
     in_xla_context,
     is_float64,
+    softplus_kernel,
     with_derivative,
 )
 from keras_acts.activations._trig import sin_float32
@@ -279,14 +280,14 @@ def _smish(x):
 def _serf_derivative(x):
     """d/dx x erf(softplus(x)) = g + x (2 / sqrt(pi)) exp(-softplus(x)^2) sigmoid(x)."""
     z = _gate_input(x)
-    softplus = tf.math.softplus(z)
+    softplus = softplus_kernel(z)
     slope = constant(2 / math.sqrt(math.pi), z) * tf.math.exp(-softplus * softplus)
     return tf.math.erf(softplus) + z * slope * tf.math.sigmoid(z)
 
 
 @with_derivative(_serf_derivative)
 def _serf(x):
-    return _self_gated(x, tf.math.erf(tf.math.softplus(_gate_input(x))))
+    return _self_gated(x, tf.math.erf(softplus_kernel(_gate_input(x))))
 
 
 def _elish_parts(x):
@@ -352,9 +353,9 @@ def _softplus_gradient(dy, y, beta):
     return expm1_nonpositive(constant(-beta, y) * y) * -dy
 
 
-# TensorFlow's softplus kernel is faster than XLA's; beta != 1 takes several ops.
+# Small tensors eagerly: TensorFlow's kernel, one op (a compiled call costs more).
 _unit_softplus = gradient_from_output(lambda dy, y: _softplus_gradient(dy, y, 1.0),
-                                      fuse_forward=False)(lambda x: tf.raw_ops.Softplus(features=x))
+                                      fuse_small_eagerly=False)(softplus_kernel)
 
 
 @gradient_from_output(_softplus_gradient)
@@ -363,7 +364,7 @@ def _softplus_from_output(x, beta):
     # Past beta * x = 40, softplus(beta x) / beta is x to every dtype's precision;
     # clamping first keeps beta * x from overflowing.
     limit = constant(40.0 / beta, x)
-    return tf.where(x > limit, x, tf.math.softplus(b * tf.minimum(x, limit)) / b)
+    return tf.where(x > limit, x, softplus_kernel(b * tf.minimum(x, limit)) / b)
 
 
 def _squareplus_gradient(dy, y, b):
