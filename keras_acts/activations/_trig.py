@@ -2,23 +2,29 @@
 
 XLA on two CPU cores computes float64 sin at 12-14x the time of a copy and
 float32 sin at 8x; this form, one fused pass of integer and floating-point
-arithmetic and small table lookups, at 3-4x (1.4x without the lookups, which
-only arguments of 2^24 and more need, but XLA computes for every element). It serves the float32 formulas of snake and
-sine_relu inside XLA programs (fused kernels, ``jit_compile=True``); elsewhere
-they keep TensorFlow's float64 sin, one kernel.
+arithmetic, at 1.4x. It serves the float32 formulas of snake and sine_relu inside
+XLA programs (fused kernels, ``jit_compile=True``); elsewhere they keep
+TensorFlow's float64 sin, one kernel.
 
 The reduction is exact for every float32 argument, however large: ``t = M 2^E``
 with an integer ``M < 2^24``, so ``t mod 2 pi = M (2^E mod 2 pi) mod 2 pi``, with
 ``2^E mod 2 pi`` from a table of 105 entries (Payne and Hanek's idea, in its
 simplest form), then Cody and Waite's reduction by ``pi / 2`` of the product.
+Only arguments of 2^24 and more need the table (below, ``E = 0``); its lookups
+take XLA:CPU from 1.4x the copy to 3-4x, so :func:`with_float32_sine` looks them
+up only when some argument needs them.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
+from typing import Callable
 
 import tensorflow as tf
+
+from keras_acts.activations._base import in_xla_context
 
 _PI = Fraction("3.14159265358979323846264338327950288419716939937510582097494459230781640628620")
 _CHUNK = 26  # bits: a 24-bit M times a 26-bit chunk is exact in float64
@@ -80,13 +86,14 @@ def _exactly_mod_2pi(t: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     return parts[0], parts[1] + parts[2]
 
 
-def _reduced_sin(t: tf.Tensor, eighths: int) -> tf.Tensor:
-    """sin(t + eighths pi / 4) as float32."""
-    hi, lo = _exactly_mod_2pi(t)
+def _reduced_sin(t: tf.Tensor, eighths: int, table: bool) -> tf.Tensor:
+    """sin(t + eighths pi / 4) as float32; without the table, for |t| < 2^24 only."""
+    hi, lo = _exactly_mod_2pi(t) if table else (t, None)
     shift = eighths / 2  # in quarter turns: t + shift pi / 2
-    k = tf.math.round((hi + lo) * (2 / math.pi) + shift)
+    k = tf.math.round((hi if lo is None else hi + lo) * (2 / math.pi) + shift)
     m = k - shift
-    r = tf.cast((((hi - m * _P1) - m * _P2) + lo) - m * _P3, tf.float32)
+    reduced = (hi - m * _P1) - m * _P2
+    r = tf.cast((reduced if lo is None else reduced + lo) - m * _P3, tf.float32)
     r2 = r * r
     sin = r + r * r2 * _series(_SIN, r2)
     cos = 1 - 0.5 * r2 + r2 * r2 * _series(_COS, r2)
@@ -94,13 +101,47 @@ def _reduced_sin(t: tf.Tensor, eighths: int) -> tf.Tensor:
     return tf.where(quadrant < 2, 1.0, -1.0) * tf.where(tf.equal(quadrant % 2, 0), sin, cos)
 
 
-def sin_float32(t: tf.Tensor, eighths: int = 0) -> tf.Tensor:
+def sin_float32(t: tf.Tensor, eighths: int = 0, *, table: bool = True) -> tf.Tensor:
     """``sin(t + eighths pi / 4)`` rounded to float32, for a float64 ``t`` that holds
     float32 values and ``eighths`` in -1, 0, 1: the shift is applied after the
     reduction, exactly, so the result keeps its relative precision near its zeros.
     Within 2 float32 ULP (1.53 on a dense grid up to float32's largest value); NaN
-    at ±inf and NaN.
+    at ±inf and NaN. ``table=False`` leaves out the lookups that only ``|t| >= 2^24``
+    needs: the same bits below 2^24, wrong values above.
     """
     if eighths not in (-1, 0, 1):
         raise ValueError(f"`eighths` must be -1, 0 or 1, got {eighths!r}")
-    return _reduced_sin(t, eighths)
+    return _reduced_sin(t, eighths, table)
+
+
+TABLE_FROM = 2.0 ** 24  # float32 values from here on are M 2^E with E >= 1
+
+
+def with_float32_sine(x: tf.Tensor, formula: Callable[[Callable | None], tf.Tensor]) -> tf.Tensor:
+    """``formula(sine)``: for a float32 ``x`` inside XLA, ``sine(t, eighths=0)`` is
+    :func:`sin_float32` of a float64 ``t`` holding float32 values no larger in
+    magnitude than ``x``'s; elsewhere ``sine`` is None and the formula takes
+    TensorFlow's float64 sin (one kernel outside XLA).
+
+    On a CPU, a conditional on ``x``'s max and min (two reductions of ``x`` itself,
+    which XLA:CPU runs without writing anything) takes the formula without the
+    table's lookups unless some ``|x| >= 2^24``: snake's forward pass went from 3.4x
+    the copy to 1.8x. The formula computes everything inside the conditional, from
+    ``x``, so it stays one fused pass. With a GPU, where a conditional waits for the
+    host and lookups are cheap, always the table's form. The same bits either way.
+    """
+    if x.dtype != tf.float32 or not in_xla_context():
+        return formula(None)
+
+    def with_table(table):
+        return lambda: formula(lambda t, eighths=0: sin_float32(t, eighths, table=table))
+
+    if _has_gpu():
+        return with_table(True)()
+    large = (tf.reduce_max(x) >= TABLE_FROM) | (tf.reduce_min(x) <= -TABLE_FROM)
+    return tf.cond(large, with_table(True), with_table(False))
+
+
+@functools.cache
+def _has_gpu() -> bool:
+    return bool(tf.config.list_physical_devices("GPU"))

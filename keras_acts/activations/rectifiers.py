@@ -12,12 +12,11 @@ from keras_acts.activations._base import (
     as_float64,
     constant,
     expm1_nonpositive,
+    gradient_from_input,
     gradient_from_output,
-    in_xla_context,
     is_float64,
-    with_derivative,
 )
-from keras_acts.activations._trig import sin_float32
+from keras_acts.activations._trig import with_float32_sine
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -368,24 +367,25 @@ def sine_relu(x, epsilon=0.0025):
     return _sine_relu(x, float(epsilon))
 
 
-def _sine_relu_wave(x, epsilon, eighths):
+def _sine_relu_wave(x, epsilon, eighths, sine):
     """``epsilon (sin(x) + eighths cos(x))`` for ``x <= 0`` (min(x, 0) elsewhere), in
     x's dtype: float32 from float64's sin and cos (the sum cancels near its zeros), or
-    inside XLA as ``epsilon sqrt(2) sin(x + eighths pi / 4)`` from the reduced float32
-    sine (float64's sin is slow there)."""
+    inside XLA as ``epsilon sqrt(2) sin(x + eighths pi / 4)`` from
+    :func:`with_float32_sine`'s ``sine`` (float64's sin is slow there)."""
     wide = as_float64(tf.minimum(x, constant(0.0, x)))
-    if not is_float64(x) and in_xla_context():
-        return constant(epsilon * math.sqrt(2), x) * sin_float32(wide, eighths)
+    if sine is not None:
+        return constant(epsilon * math.sqrt(2), x) * sine(wide, eighths)
     sin, cos = tf.math.sin(wide), tf.math.cos(wide)
     wave = constant(epsilon, wide) * (sin + cos if eighths > 0 else sin - cos)
     return tf.cast(wave, x.dtype)
 
 
-def _sine_relu_derivative(x, epsilon):
-    """1 above 0, epsilon * (cos x + sin x) from 0 down."""
-    return tf.where(x > 0, constant(1.0, x), _sine_relu_wave(x, epsilon, 1))
+def _sine_relu_gradient(dy, x, epsilon):
+    """dy above 0, dy epsilon (cos x + sin x) from 0 down."""
+    return with_float32_sine(
+        x, lambda sine: dy * tf.where(x > 0, constant(1.0, x), _sine_relu_wave(x, epsilon, 1, sine)))
 
 
-@with_derivative(_sine_relu_derivative)
+@gradient_from_input(_sine_relu_gradient)
 def _sine_relu(x, epsilon):
-    return tf.where(x > 0, x, _sine_relu_wave(x, epsilon, -1))
+    return with_float32_sine(x, lambda sine: tf.where(x > 0, x, _sine_relu_wave(x, epsilon, -1, sine)))

@@ -11,13 +11,14 @@ from keras_acts.activations._base import (
     as_float64,
     constant,
     expm1_nonpositive,
+    gradient_from_input,
     gradient_from_output,
     in_xla_context,
     is_float64,
     softplus_kernel,
     with_derivative,
 )
-from keras_acts.activations._trig import sin_float32
+from keras_acts.activations._trig import with_float32_sine
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 # Beyond |x| = 1e4 the GELU gate is exactly 0 or 1 in every dtype; clamping
@@ -238,27 +239,33 @@ def _snake_argument(x, frequency):
     return a, tf.where(tf.math.is_inf(ax), constant(0.0, ax), ax)
 
 
-def _reduced_sine(x, frequency):
-    """Whether snake's sine is :func:`sin_float32`'s: float32 inside XLA, where float64's
-    sin is slow (14x the copy), with frequency 1, so that a x is x, a float32 value
-    (other frequencies take float64's products, which float32's reduction cannot take)."""
-    return frequency == 1 and not is_float64(x) and in_xla_context()
+def _snake_sine(x, frequency, formula):
+    """``formula(sine, ax)``: inside XLA, float32 with frequency 1 (so that ``a x`` is
+    ``x``, a float32 value) takes :func:`with_float32_sine`'s sine, where float64's sin
+    is slow (14x the copy); other frequencies, float64's products and sin (``sine`` None)."""
+    if frequency != 1:
+        return formula(None, _snake_argument(x, frequency)[1])
+    return with_float32_sine(x, lambda sine: formula(sine, _snake_argument(x, frequency)[1]))
 
 
-def _snake_derivative(x, frequency):
-    """d/dx (x + sin(a x)^2 / a) = 1 + 2 sin(a x) cos(a x) = 2 sin(a x + pi/4)^2."""
-    _, ax = _snake_argument(x, frequency)
-    if _reduced_sine(x, frequency):
-        return 2 * tf.square(sin_float32(ax, 1))
-    return tf.cast(1 + 2 * tf.math.sin(ax) * tf.math.cos(ax), x.dtype)
+def _snake_gradient(dy, x, frequency):
+    """dy d/dx (x + sin(a x)^2 / a) = dy (1 + 2 sin(a x) cos(a x)) = dy 2 sin(a x + pi/4)^2."""
+    def formula(sine, ax):
+        if sine is not None:
+            return dy * (2 * tf.square(sine(ax, 1)))
+        return dy * tf.cast(1 + 2 * tf.math.sin(ax) * tf.math.cos(ax), x.dtype)
+
+    return _snake_sine(x, frequency, formula)
 
 
-@with_derivative(_snake_derivative)
+@gradient_from_input(_snake_gradient)
 def _snake(x, frequency):
-    a, ax = _snake_argument(x, frequency)
-    if _reduced_sine(x, frequency):
-        return x + tf.square(sin_float32(ax))
-    return x + tf.cast(tf.square(tf.math.sin(ax)) / a, x.dtype)
+    def formula(sine, ax):
+        if sine is not None:
+            return x + tf.square(sine(ax))
+        return x + tf.cast(tf.square(tf.math.sin(ax)) / constant(frequency, ax), x.dtype)
+
+    return _snake_sine(x, frequency, formula)
 
 
 def _smish_derivative(x):

@@ -39,6 +39,41 @@ def test_sin_float32_within_two_ulp_everywhere(eighths, jit):
     assert error.max() <= 2, (x[error.argmax()], got[error.argmax()], exact[error.argmax()])
 
 
+def _exact_sin(x, eighths=0):
+    with mp.workdps(60):
+        return np.array([float(mp.sin(mp.mpf(float(v)) + eighths * mp.pi / 4)) for v in x])
+
+
+@pytest.mark.parametrize("eighths", [-1, 0, 1])
+def test_without_the_table_the_same_bits_below_two_to_the_24(eighths):
+    x = float32_grid()
+    x = x[np.abs(x) < _trig.TABLE_FROM]
+    run = tf.function(lambda t, table: _trig.sin_float32(t, eighths, table=table), jit_compile=True,
+                      autograph=False)
+    t = tf.constant(x.astype(np.float64))
+    assert np.array_equal(run(t, True).numpy().view(np.int32), run(t, False).numpy().view(np.int32))
+
+
+@pytest.mark.parametrize("largest", [2.0 ** 24 - 1, 2.0 ** 24, -3e7, np.inf])
+def test_with_float32_sine_looks_up_the_table_when_an_argument_needs_it(largest):
+    # A tensor of small arguments but one: every value right, whichever form ran.
+    x = np.concatenate([float32_grid()[:3000], [largest]]).astype(np.float32)
+    x = x[(np.abs(x) < 2.0 ** 24) | (x == largest)]
+    fn = tf.function(lambda t: _trig.with_float32_sine(t, lambda sine: sine(tf.cast(t, tf.float64))),
+                     jit_compile=True, autograph=False)
+    got = fn(tf.constant(x)).numpy().astype(np.float64)
+    finite = np.isfinite(x)
+    exact = _exact_sin(x[finite])
+    ulp = np.maximum(np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64), 2.0 ** -126)
+    assert np.max(np.abs(got[finite] - exact) / ulp) <= 2
+    assert np.all(np.isnan(got[~finite]))
+
+
+def test_with_float32_sine_outside_xla_leaves_the_sine_to_the_formula():
+    assert _trig.with_float32_sine(tf.constant([1.0]), lambda sine: sine) is None
+    assert _trig.with_float32_sine(tf.constant([1.0], tf.float64), lambda sine: sine) is None
+
+
 def test_sin_float32_is_nan_at_infinity_and_nan():
     got = _trig.sin_float32(tf.constant([np.inf, -np.inf, np.nan], tf.float64)).numpy()
     assert np.isnan(got).all()
