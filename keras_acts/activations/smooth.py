@@ -111,21 +111,22 @@ def _normal_tail_parts(x):
     """For float32 ``x``: ``xc`` (``x`` clipped to [-20, 20]), ``g = exp(-xc^2 / 2)``
     and ``r = erfcx(|xc| / sqrt(2))``, so that ``Phi(-|x|) = g r / 2``.
 
-    With no float64 transcendental: ``xc^2 / 2`` is exact in float64 and is split
-    into float32 ``hi + lo``, so that ``exp(-hi) (1 - lo)`` keeps the tail that a
-    rounded square would lose (a float32 ``erfc`` is 7 to 63 ULP off there); ``r``'s
-    polynomials are evaluated in float64, where their rounding stays below half an
-    ULP of float32.
+    All in float32, no float64 (half the vector width, and slow division on GPUs):
+    ``xc^2 / 2`` is split exactly into ``hi + lo`` (``xc`` cut into 12-bit halves,
+    whose products are exact, then Dekker's sum), so that ``exp(-hi) (1 - lo)``
+    keeps the tail that a rounded square would lose (a float32 ``erfc`` is 7 to 63
+    ULP off there). Within 4.6 ULP, at Keras's speed inside XLA (the float64 split
+    and polynomials took 1.15-1.3x its time, within 3.6 ULP).
     """
     xc = tf.clip_by_value(x, constant(-_PHI_CLAMP, x), constant(_PHI_CLAMP, x))
-    wide = tf.cast(xc, tf.float64)
-    half_square = wide * wide * constant(0.5, wide)
-    hi = tf.cast(half_square, x.dtype)
-    lo = tf.cast(half_square - tf.cast(hi, tf.float64), x.dtype)
+    head = tf.bitcast(tf.bitwise.bitwise_and(tf.bitcast(xc, tf.int32), -(1 << 12)), x.dtype)
+    tail = xc - head  # the low 12 of 24 significant bits, exactly
+    big, cross = constant(0.5, x) * head * head, head * tail  # each exact; |cross| <= |big|
+    hi = big + cross
+    lo = (cross - (hi - big)) + constant(0.5, x) * tail * tail
     g = tf.math.exp(-hi) * (1 - lo)
-    z = tf.abs(wide) * constant(0.5 ** 0.5, wide)
-    # the polynomials in float64, their quotient in float32 (a float64 division is slow on GPUs)
-    r = tf.cast(_polynomial(_ERFCX_P, z), x.dtype) / tf.cast(_polynomial(_ERFCX_Q, z), x.dtype)
+    z = tf.abs(xc) * constant(0.5 ** 0.5, x)
+    r = _polynomial(_ERFCX_P, z) / _polynomial(_ERFCX_Q, z)
     return xc, g, r
 
 
