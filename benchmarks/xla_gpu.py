@@ -169,8 +169,16 @@ def moved_bytes(shapes: list[list[int]], dtype_bytes: int = 4) -> int:
 
 
 def export(out_dir: str, sizes=DEFAULT_SIZES, names=(), check_size: int | None = None) -> dict:
-    """Write every program's HLO, the manifest and TensorFlow's check values to ``out_dir``."""
+    """Write every program's HLO, the manifest and TensorFlow's check values to ``out_dir``,
+    with the forms keras_acts traces for a GPU."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from keras_acts.activations import _trig
+
+    with _trig.forms_for_gpu():
+        return _export(out_dir, sizes, names, check_size)
+
+
+def _export(out_dir: str, sizes, names, check_size: int | None) -> dict:
     import keras
     import tensorflow as tf
 

@@ -17,6 +17,7 @@ up only when some argument needs them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from fractions import Fraction
@@ -136,10 +137,24 @@ def with_float32_sine(x: tf.Tensor, formula: Callable[[Callable | None], tf.Tens
     def with_table(table):
         return lambda: formula(lambda t, eighths=0: sin_float32(t, eighths, table=table))
 
-    if _has_gpu():
+    if _has_gpu() if _FOR_GPU[0] is None else _FOR_GPU[0]:
         return with_table(True)()
     large = (tf.reduce_max(x) >= TABLE_FROM) | (tf.reduce_min(x) <= -TABLE_FROM)
     return tf.cond(large, with_table(True), with_table(False))
+
+
+_FOR_GPU: list[bool | None] = [None]  # None: whether this machine has a GPU
+
+
+@contextlib.contextmanager
+def forms_for_gpu():
+    """Within, :func:`with_float32_sine` traces the form meant for a GPU, whatever this
+    machine has (``benchmarks/xla_gpu.py`` exports programs for one)."""
+    previous, _FOR_GPU[0] = _FOR_GPU[0], True
+    try:
+        yield
+    finally:
+        _FOR_GPU[0] = previous
 
 
 @functools.cache

@@ -69,6 +69,21 @@ def test_with_float32_sine_looks_up_the_table_when_an_argument_needs_it(largest)
     assert np.all(np.isnan(got[~finite]))
 
 
+def _conditionals(hlo_text: str) -> int:
+    return hlo_text.count(" conditional(")
+
+
+def test_the_lookups_are_conditional_on_a_cpu_and_not_for_a_gpu():
+    fn = tf.function(lambda t: _trig.with_float32_sine(t, lambda sine: sine(tf.cast(t, tf.float64))),
+                     jit_compile=True, autograph=False)
+    x = tf.constant([1.0, 2.0])
+    on_cpu_only = not tf.config.list_physical_devices("GPU")
+    assert _conditionals(fn.experimental_get_compiler_ir(x)(stage="hlo")) == int(on_cpu_only)
+    with _trig.forms_for_gpu():
+        fn = tf.function(fn.python_function, jit_compile=True, autograph=False)
+        assert _conditionals(fn.experimental_get_compiler_ir(x)(stage="hlo")) == 0
+
+
 def test_with_float32_sine_outside_xla_leaves_the_sine_to_the_formula():
     assert _trig.with_float32_sine(tf.constant([1.0]), lambda sine: sine) is None
     assert _trig.with_float32_sine(tf.constant([1.0], tf.float64), lambda sine: sine) is None
