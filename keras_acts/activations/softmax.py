@@ -76,8 +76,15 @@ def _any_non_finite(x):
     return tf.logical_not(tf.reduce_all(tf.math.is_finite(x)))
 
 
-def _unless(needs_care, fast, careful, name):
-    """``fast`` unless ``needs_care(x)``, then ``careful``: on large tensors the
+def _any_nan(y):
+    # one reduction of y itself: a sum holds a NaN where any entry does (y in [0, 1]
+    # cannot overflow), without writing is_nan's booleans first
+    return tf.math.is_nan(tf.reduce_sum(y))
+
+
+def _unless(needs_care, fast, careful, name, *, on_output=False):
+    """``fast`` unless ``needs_care(x)`` (``on_output``: ``needs_care(fast(x))``), then
+    ``careful``: on large tensors the
     common case pays one reduction for the check, not the edge cases' extra passes.
     Inside an XLA program, ``careful`` alone: XLA fuses its extra work into the
     passes it makes anyway, while a conditional splits the program (and on a GPU
@@ -90,6 +97,9 @@ def _unless(needs_care, fast, careful, name):
             return careful(x)
         if x.shape.num_elements() == 0:
             return fast(x)
+        if on_output:
+            y = fast(x)
+            return tf.cond(needs_care(y), lambda: careful(x), lambda: y)
         return tf.cond(needs_care(x), lambda: careful(x), lambda: fast(x))
 
     apply.__name__ = apply.__qualname__ = name  # the compiled kernels' name
@@ -146,11 +156,13 @@ def _softmax_careful(x):
 
 # TensorFlow's softmax kernel, and its ops for the gradient, are faster than XLA's reductions;
 # on small tensors eagerly, the compiled careful form beats the kernel and its check.
-# The kernel where x is finite; the careful form where it holds a NaN (the kernel leaves
-# the rest of that row finite) or an infinity (inf - inf).
+# The kernel's output unless it holds a NaN, then the careful form: where a row of x holds
+# +inf (inf - inf) or NaN, the kernel leaves a NaN in that row (and may leave the rest of
+# it finite); -inf entries it gets right. Checking y, just written, rather than x:
+# tf.function forward 1.18x Keras's time -> 1.07x, eagerly 1.44x -> 1.29x.
 _softmax_last = gradient_from_output(_softmax_gradient, fuse_forward=False, fuse_backward=False,
                                      fuse_small_eagerly=True)(
-    _unless(_any_non_finite, tf.nn.softmax, _softmax_careful, "_softmax_last"))
+    _unless(_any_nan, tf.nn.softmax, _softmax_careful, "_softmax_last", on_output=True))
 
 
 def _log_softmax_parts(x):

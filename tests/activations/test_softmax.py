@@ -69,3 +69,22 @@ def test_small_tensors_in_a_graph_take_the_careful_form_without_a_check(name):
         keras_acts.config.set_xla_fusion(True)
     expected = _one_hot(4096, 3, name)
     np.testing.assert_array_equal(got[0], expected)
+
+
+@pytest.mark.parametrize("mode", ["eager", "graph"])
+def test_large_softmax_checks_the_kernels_output(mode):
+    """Large tensors run TensorFlow's kernel and look for a NaN in its output: a row
+    holding +inf or NaN gets the careful form's values; -inf entries, which the kernel
+    gets right (probability 0), leave it as it is."""
+    n = 2 ** 14
+    rows = np.random.default_rng(0).normal(size=(4, n)).astype(np.float32)
+    rows[0, 5] = np.inf
+    rows[1, 7] = np.nan
+    rows[2, : n // 2] = -np.inf
+    got = MODES[mode](lambda t: keras_acts.activations.softmax(t))(tf.constant(rows)).numpy()
+    np.testing.assert_array_equal(got[0], _one_hot(n, 5, "softmax"))
+    assert np.isnan(got[1]).all()
+    wide = rows[2:].astype(np.float64)
+    exact = np.exp(wide - wide.max(axis=1, keepdims=True))
+    exact /= exact.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(got[2:], exact, rtol=1e-5, atol=1e-12)
