@@ -150,7 +150,7 @@ def geglu(x, axis=-1, gate="second", approximate=False):
     Reference: Shazeer (2020), "GLU Variants Improve Transformer", arXiv:2002.05202.
 
     >>> geglu([[2., 3., 1., 0.]]).numpy()
-    array([[1.6826895, 0.       ]], dtype=float32)
+    array([[1.6826894, 0.       ]], dtype=float32)
     """
     unit = "geglu_tanh" if approximate else "geglu"
     return _gated_unit(x, _checked_axis(x, axis, gate), gate, unit)

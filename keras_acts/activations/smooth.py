@@ -536,7 +536,7 @@ def gelu(x, approximate=False):
     (GELUs)", arXiv:1606.08415.
 
     >>> gelu([-1., 0., 1.]).numpy()
-    array([-0.15865524,  0.        ,  0.8413448 ], dtype=float32)
+    array([-0.15865526,  0.        ,  0.8413447 ], dtype=float32)
     """
     if approximate:
         return gelu_tanh(x)
@@ -727,7 +727,7 @@ def serf(x):
     arXiv:2108.09598.
 
     >>> serf([-1., 0., 1.]).numpy()
-    array([-0.34224796,  0.        ,  0.9367219 ], dtype=float32)
+    array([-0.342248,  0.      ,  0.936722], dtype=float32)
     """
     return _serf(x)
 
