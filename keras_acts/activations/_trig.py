@@ -3,8 +3,8 @@
 XLA on two CPU cores computes float64 sin at 12-14x the time of a copy and
 float32 sin at 8x; this form, one fused pass of integer and floating-point
 arithmetic, at 1.4x. It serves the float32 formulas of snake and sine_relu inside
-XLA programs (fused kernels, ``jit_compile=True``); elsewhere they keep
-TensorFlow's float64 sin, one kernel.
+XLA programs (fused kernels, ``jit_compile=True``), and gcu's cosine; elsewhere
+they keep TensorFlow's sin and cos, one kernel.
 
 The reduction is exact for every float32 argument, however large: ``t = M 2^E``
 with an integer ``M < 2^24``, so ``t mod 2 pi = M (2^E mod 2 pi) mod 2 pi``, with
@@ -87,8 +87,9 @@ def _exactly_mod_2pi(t: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     return parts[0], parts[1] + parts[2]
 
 
-def _reduced_sin(t: tf.Tensor, eighths: int, table: bool) -> tf.Tensor:
-    """sin(t + eighths pi / 4) as float32; without the table, for |t| < 2^24 only."""
+def _reduced_sin(t: tf.Tensor, eighths: int, table: bool, cosine: bool = False):
+    """sin(t + eighths pi / 4) as float32 (``cosine``: and cos(t + eighths pi / 4), from
+    the same reduction); without the table, for |t| < 2^24 only."""
     hi, lo = _exactly_mod_2pi(t) if table else (t, None)
     shift = eighths / 2  # in quarter turns: t + shift pi / 2
     k = tf.math.round((hi if lo is None else hi + lo) * (2 / math.pi) + shift)
@@ -99,28 +100,34 @@ def _reduced_sin(t: tf.Tensor, eighths: int, table: bool) -> tf.Tensor:
     sin = r + r * r2 * _series(_SIN, r2)
     cos = 1 - 0.5 * r2 + r2 * r2 * _series(_COS, r2)
     quadrant = k - 4 * tf.math.floor(k / 4)  # sin(r + quadrant pi / 2)
-    return tf.where(quadrant < 2, 1.0, -1.0) * tf.where(tf.equal(quadrant % 2, 0), sin, cos)
+    value = tf.where(quadrant < 2, 1.0, -1.0) * tf.where(tf.equal(quadrant % 2, 0), sin, cos)
+    if not cosine:
+        return value
+    # cos(r + quadrant pi / 2) = sin(r + (quadrant + 1) pi / 2)
+    return value, tf.where((quadrant == 0) | (quadrant == 3), 1.0, -1.0) * tf.where(
+        tf.equal(quadrant % 2, 0), cos, sin)
 
 
-def sin_float32(t: tf.Tensor, eighths: int = 0, *, table: bool = True) -> tf.Tensor:
+def sin_float32(t: tf.Tensor, eighths: int = 0, *, table: bool = True, cosine: bool = False):
     """``sin(t + eighths pi / 4)`` rounded to float32, for a float64 ``t`` that holds
-    float32 values and ``eighths`` in -1, 0, 1: the shift is applied after the
-    reduction, exactly, so the result keeps its relative precision near its zeros.
+    float32 values and ``eighths`` in -1, 0, 1, 2 (2: ``cos(t)``): the shift is applied
+    after the reduction, exactly, so the result keeps its relative precision near its zeros.
     Within 2 float32 ULP (1.53 on a dense grid up to float32's largest value); NaN
     at ±inf and NaN. ``table=False`` leaves out the lookups that only ``|t| >= 2^24``
-    needs: the same bits below 2^24, wrong values above.
+    needs: the same bits below 2^24, wrong values above. ``cosine=True`` returns
+    ``(sin, cos)`` of ``t + eighths pi / 4`` from one reduction.
     """
-    if eighths not in (-1, 0, 1):
-        raise ValueError(f"`eighths` must be -1, 0 or 1, got {eighths!r}")
-    return _reduced_sin(t, eighths, table)
+    if eighths not in (-1, 0, 1, 2):
+        raise ValueError(f"`eighths` must be -1, 0, 1 or 2, got {eighths!r}")
+    return _reduced_sin(t, eighths, table, cosine)
 
 
 TABLE_FROM = 2.0 ** 24  # float32 values from here on are M 2^E with E >= 1
 
 
 def with_float32_sine(x: tf.Tensor, formula: Callable[[Callable | None], tf.Tensor]) -> tf.Tensor:
-    """``formula(sine)``: for a float32 ``x`` inside XLA, ``sine(t, eighths=0)`` is
-    :func:`sin_float32` of a float64 ``t`` holding float32 values no larger in
+    """``formula(sine)``: for a float32 ``x`` inside XLA, ``sine(t, eighths=0,
+    cosine=False)`` is :func:`sin_float32` of a float64 ``t`` holding float32 values no larger in
     magnitude than ``x``'s; elsewhere ``sine`` is None and the formula takes
     TensorFlow's float64 sin (one kernel outside XLA).
 
@@ -135,7 +142,8 @@ def with_float32_sine(x: tf.Tensor, formula: Callable[[Callable | None], tf.Tens
         return formula(None)
 
     def with_table(table):
-        return lambda: formula(lambda t, eighths=0: sin_float32(t, eighths, table=table))
+        return lambda: formula(
+            lambda t, eighths=0, cosine=False: sin_float32(t, eighths, table=table, cosine=cosine))
 
     if _has_gpu() if _FOR_GPU[0] is None else _FOR_GPU[0]:
         return with_table(True)()

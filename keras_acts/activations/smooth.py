@@ -224,10 +224,23 @@ def _lisht(x):
     return x * tf.math.tanh(x)
 
 
-# XLA's float32 sin and cos are slower than TensorFlow's: not fused.
-@with_derivative(lambda x: tf.math.cos(x) - x * tf.math.sin(x), fuse_forward=False, fuse_backward=False)
+# Inside XLA, float32 takes with_float32_sine's sine and cosine (XLA's own are slower
+# than TensorFlow's kernels, which run everywhere else).
+def _gcu_gradient(dy, x):
+    """dy d/dx x cos(x) = dy (cos(x) - x sin(x))."""
+    def formula(sine):
+        if sine is None:
+            return dy * (tf.math.cos(x) - x * tf.math.sin(x))
+        sin, cos = sine(tf.cast(x, tf.float64), cosine=True)
+        return dy * (cos - x * sin)
+
+    return with_float32_sine(x, formula)
+
+
+@gradient_from_input(_gcu_gradient)
 def _gcu(x):
-    return x * tf.math.cos(x)
+    return with_float32_sine(
+        x, lambda sine: x * (tf.math.cos(x) if sine is None else sine(tf.cast(x, tf.float64), 2)))
 
 
 def _snake_argument(x, frequency):

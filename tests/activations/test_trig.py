@@ -23,7 +23,7 @@ def float32_grid() -> np.ndarray:
     return np.unique(values.astype(np.float32))
 
 
-@pytest.mark.parametrize("eighths", [-1, 0, 1])
+@pytest.mark.parametrize("eighths", [-1, 0, 1, 2])
 @pytest.mark.parametrize("jit", [False, True])
 def test_sin_float32_within_two_ulp_everywhere(eighths, jit):
     x = float32_grid()
@@ -44,7 +44,7 @@ def _exact_sin(x, eighths=0):
         return np.array([float(mp.sin(mp.mpf(float(v)) + eighths * mp.pi / 4)) for v in x])
 
 
-@pytest.mark.parametrize("eighths", [-1, 0, 1])
+@pytest.mark.parametrize("eighths", [-1, 0, 1, 2])
 def test_without_the_table_the_same_bits_below_two_to_the_24(eighths):
     x = float32_grid()
     x = x[np.abs(x) < _trig.TABLE_FROM]
@@ -89,6 +89,21 @@ def test_with_float32_sine_outside_xla_leaves_the_sine_to_the_formula():
     assert _trig.with_float32_sine(tf.constant([1.0], tf.float64), lambda sine: sine) is None
 
 
+@pytest.mark.parametrize("table", [True, False])
+def test_sin_float32_gives_the_cosine_from_the_same_reduction(table):
+    x = float32_grid()
+    x = x[np.isfinite(x) & ((np.abs(x) < _trig.TABLE_FROM) | table)]
+    t = tf.constant(x.astype(np.float64))
+    both = tf.function(lambda t: _trig.sin_float32(t, 1, table=table, cosine=True), jit_compile=True,
+                       autograph=False)
+    alone = tf.function(lambda t: _trig.sin_float32(t, 1, table=table), jit_compile=True, autograph=False)
+    sin, cos = (v.numpy() for v in both(t))
+    assert np.array_equal(sin.view(np.int32), alone(t).numpy().view(np.int32))
+    exact = _exact_sin(x, 3)  # cos(t + pi/4) = sin(t + 3 pi/4)
+    ulp = np.maximum(np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64), 2.0 ** -126)
+    assert np.max(np.abs(cos.astype(np.float64) - exact) / ulp) <= 2
+
+
 def test_sin_float32_is_nan_at_infinity_and_nan():
     got = _trig.sin_float32(tf.constant([np.inf, -np.inf, np.nan], tf.float64)).numpy()
     assert np.isnan(got).all()
@@ -96,7 +111,7 @@ def test_sin_float32_is_nan_at_infinity_and_nan():
 
 def test_sin_float32_refuses_other_shifts():
     with pytest.raises(ValueError, match="eighths"):
-        _trig.sin_float32(tf.constant([1.0], tf.float64), 2)
+        _trig.sin_float32(tf.constant([1.0], tf.float64), 3)
 
 
 def test_reduction_constants_sum_to_their_targets():
