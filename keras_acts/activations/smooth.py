@@ -760,7 +760,7 @@ def gcu(x):
     Reduce Parameters in Convolutional Neural Networks", arXiv:2108.12943.
 
     >>> gcu([-1., 0., 2.]).numpy()
-    array([-0.5403023,  0.       , -0.8322937], dtype=float32)
+    array([-0.5403023,  0.       , -0.8322936], dtype=float32)
     """
     return _gcu(x)
 
