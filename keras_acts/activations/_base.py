@@ -133,7 +133,12 @@ def softplus_kernel(x: tf.Tensor) -> tf.Tensor:
     """
     if not in_xla_context() or is_float64(x):
         return tf.raw_ops.Softplus(features=x)
-    e = tf.math.exp(-tf.abs(x))
+    return softplus_of_exp(x, tf.math.exp(-tf.abs(x)))
+
+
+def softplus_of_exp(x: tf.Tensor, e: tf.Tensor) -> tf.Tensor:
+    """:func:`softplus_kernel`'s float32 form from ``e = exp(-|x|)``, for formulas that
+    need ``e`` too (``sigmoid(x)`` is ``1 / (1 + e)`` or ``e / (1 + e)``)."""
     twice = 2 / (e + 2)  # e * twice, not 2 s: s underflows to 0 (flushed) below float32's tiny
     s = e * (0.5 * twice)
     series = constant(_ATANH_OVER_S[-1], x)

@@ -16,6 +16,7 @@ from keras_acts.activations._base import (
     in_xla_context,
     is_float64,
     softplus_kernel,
+    softplus_of_exp,
     with_derivative,
 )
 from keras_acts.activations._trig import with_float32_sine
@@ -301,9 +302,14 @@ def _smish(x):
 def _serf_derivative(x):
     """d/dx x erf(softplus(x)) = g + x (2 / sqrt(pi)) exp(-softplus(x)^2) sigmoid(x)."""
     z = _gate_input(x)
-    softplus = softplus_kernel(z)
+    if is_float64(z) or not in_xla_context():
+        softplus, sigmoid = softplus_kernel(z), tf.math.sigmoid(z)
+    else:  # one exponential for both
+        e = tf.math.exp(-tf.abs(z))
+        softplus = softplus_of_exp(z, e)
+        sigmoid = tf.where(z >= 0, constant(1.0, z), e) / (1 + e)
     slope = constant(2 / math.sqrt(math.pi), z) * tf.math.exp(-softplus * softplus)
-    return tf.math.erf(softplus) + z * slope * tf.math.sigmoid(z)
+    return tf.math.erf(softplus) + z * slope * sigmoid
 
 
 @with_derivative(_serf_derivative)
