@@ -9,6 +9,7 @@ from keras_acts.activations._base import (
     constant,
     gradient_from_input,
     gradient_from_output,
+    in_xla_context,
     is_float64,
 )
 
@@ -22,7 +23,7 @@ _TANH_SHRINK_SERIES = (
 _SERIES_BELOW = 0.2
 # float32: x - tanh(x) = x^3 N(x^2) / D(x^2) from tanh's (7, 6) Pade approximant
 # (D - N of its fraction, so nothing cancels) is within 3 ULP for |x| < 1, where the
-# subtraction is not; from 1 on, x - tanh(x) itself is within 5 ULP.
+# subtraction is not; from 1 on, x - tanh(x) itself is within 7 ULP (XLA's tanh).
 _PADE_NUMERATOR = (45045.0, 2772.0, 27.0)
 _PADE_DENOMINATOR = (135135.0, 62370.0, 3150.0, 28.0)
 
@@ -39,8 +40,21 @@ def _tanh_squared_gradient(dy, x):  # d/dx (x - tanh x) = tanh(x)^2, exactly
     return dy * (tanh * tanh)
 
 
+# Outside XLA (small tensors in a graph), float32 takes float64's x - tanh(x), which
+# loses at most 3 2^-53 / x^2 relative, and below |x| = 0.01 two terms of the series
+# (the next is 0.16 x^4 relative): within 0.5 ULP on a dense grid, in 12 ops instead of
+# the Pade form's 22 (a graph call takes about the same time either way).
+_TWO_TERMS_BELOW = 0.01
+
+
 @gradient_from_input(_tanh_squared_gradient)
 def _tanh_shrink_float32(x):
+    if not in_xla_context():
+        wide = tf.cast(x, tf.float64)
+        square = wide * wide
+        series = wide * square * (1 / 3 - (2 / 15) * square)
+        return tf.cast(tf.where(tf.abs(wide) < _TWO_TERMS_BELOW, series, wide - tf.math.tanh(wide)),
+                       x.dtype)
     s = tf.clip_by_value(x, -1.0, 1.0)
     t = s * s
     near_zero = s * (t * _polynomial(_PADE_NUMERATOR, t) / _polynomial(_PADE_DENOMINATOR, t))

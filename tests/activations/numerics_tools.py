@@ -275,14 +275,15 @@ class Run:
     shape_ok: bool
 
 
-RUN_MODES = ("eager", "graph", "xla")
+RUN_MODES = ("eager", "graph", "unfused", "xla")
 
 
 def apply(fn: Callable, x: tf.Tensor, kwargs: dict, weights: tf.Tensor | None = None,
           mode: str = "eager") -> Run:
     """``fn(x, **kwargs)`` and the gradient of its sum (or of ``sum(weights * y)``),
-    eagerly, in a ``tf.function`` (where keras_acts fuses its kernels with XLA), or
-    in a ``tf.function(jit_compile=True)`` (one XLA program, as ``model.fit`` on a GPU)."""
+    eagerly, in a ``tf.function`` ("graph" and "unfused": whether keras_acts fuses its
+    kernels with XLA there is the caller's setting), or in a
+    ``tf.function(jit_compile=True)`` (one XLA program, as ``model.fit`` on a GPU)."""
     if mode not in RUN_MODES:
         raise ValueError(f"mode must be one of {RUN_MODES}, got {mode!r}")
 

@@ -157,11 +157,12 @@ def test_rewritten_references_equal_the_literal_formula(name):
 # Elementwise functions: two TF calls per (name, setting, dtype), cached
 
 
-# Every check runs three times: eagerly; in a tf.function with every tensor fused, where
-# keras_acts runs its custom-gradient functions as XLA-compiled kernels, whose exp,
-# log, tanh ... are XLA's own implementations, not TensorFlow's; and inside one
-# jit_compile=True program, where keras_acts's XLA forms run (what model.fit compiles
-# on a GPU).
+# Every check runs four times: eagerly (small calls run as compiled kernels); in a
+# tf.function with every tensor fused, where keras_acts runs its custom-gradient
+# functions as XLA-compiled kernels, whose exp, log, tanh ... are XLA's own
+# implementations, not TensorFlow's; in a tf.function with fusion off, op by op, as
+# small tensors run in model.fit on a CPU; and inside one jit_compile=True program,
+# where keras_acts's XLA forms run (what model.fit compiles on a GPU).
 MODES = RUN_MODES
 _mode = {"name": "eager"}
 
@@ -169,7 +170,8 @@ _mode = {"name": "eager"}
 @pytest.fixture(params=MODES, autouse=True)
 def mode(request):
     _mode["name"] = request.param
-    keras_acts.config.set_xla_fusion(True, from_elements=0 if request.param == "graph" else None)
+    keras_acts.config.set_xla_fusion(request.param != "unfused",
+                                     from_elements=0 if request.param == "graph" else None)
     yield request.param
     keras_acts.config.set_xla_fusion(True)
 
