@@ -9,7 +9,7 @@ Unfused, TensorFlow runs each op of a formula as a separate pass over memory:
 elu's accurate form (``expm1``, a select) then takes 2.5-3x the time of Keras's
 single, less accurate kernel. In a graph, on smaller tensors an XLA launch costs
 more than it saves. Eagerly, the functions fuse at every size: their compiled
-kernels are called directly, in about 14 µs, two eager TensorFlow ops. XLA
+kernels are called directly, in 11-17 µs, two eager TensorFlow ops. XLA
 compiles once per input shape, in 30-90 ms.
 
 Fusion is on where XLA works (checked once, on first use); turn it off with

@@ -281,7 +281,7 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     (``tf.nn.leaky_relu``, ``tf.nn.softmax``).
 
     Eagerly, tensors of any size fuse where ``fuse_small_eagerly`` says so
-    (default: ``fuse_forward``): a compiled kernel called eagerly costs about 14 µs,
+    (default: ``fuse_forward``): a compiled kernel called eagerly costs 11-17 µs,
     about two TensorFlow ops (5-10 µs each), so on small tensors it is slower
     only than a forward pass of one op. Like any XLA kernel it compiles once per
     shape, in 30-90 ms; the result for a shape never depends on what ran before.

@@ -36,7 +36,7 @@ def _tanh_exact_gradient(x):
 # log_sigmoid'(x) = sigmoid(-x) = 1 - exp(y): from the output alone, which the next
 # layer keeps anyway (TensorFlow's gradient keeps -x as well), and without
 # cancellation in any dtype.
-@gradient_from_output(lambda dy, y: expm1_nonpositive(y) * -dy, fuse_small_eagerly=False)  # 3 ops
+@gradient_from_output(lambda dy, y: expm1_nonpositive(y) * -dy)
 def _log_sigmoid_from_output(x):
     return tf.raw_ops.Neg(x=softplus_kernel(tf.raw_ops.Neg(x=x)))
 
@@ -94,7 +94,7 @@ def _softsign_gradient(dy, y):
 _LARGEST = {tf.float32: float(tf.float32.max), tf.float64: float(tf.float64.max)}
 
 
-@gradient_from_output(_softsign_gradient, fuse_small_eagerly=False)  # two kernels
+@gradient_from_output(_softsign_gradient)
 def _softsign_from_output(x):
     # Clamping to the largest finite value keeps inf/inf out; softsign is
     # already 1 to working precision there, and the gradient there is 0.
