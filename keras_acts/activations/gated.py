@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, constant, differentiable
+from keras_acts.activations._base import activation, constant, differentiable, in_xla_context
 from keras_acts.activations.smooth import (
     _gelu_derivative,
     _gelu_erfc,
@@ -87,6 +87,17 @@ def _gated_backward(dy, x, axis, gate, unit):
     d_value = tf.where(nan, dy, tf.math.multiply_no_nan(through, g))
     d_gate = tf.math.multiply_no_nan(value, through) * slope
     halves = (d_value, d_gate) if gate == "second" else (d_gate, d_value)
+    return _joined(halves, x, axis)
+
+
+def _joined(halves, x, axis):
+    """``concat(halves, axis)``, shaped like ``x``. Inside XLA as a stack on a new axis
+    before ``axis``, reshaped: XLA:CPU fuses that concatenation (on a major axis) with
+    the formulas of both halves into one loop, where a concatenation on ``axis`` itself
+    (the minor one, for the last axis) stays an instruction of its own that copies
+    both halves, once written (glu's forward+backward: 1.15x Keras's time -> 1.0x)."""
+    if in_xla_context():
+        return tf.reshape(tf.stack(halves, axis=axis), tf.shape(x))
     return tf.concat(halves, axis=axis)
 
 
