@@ -1,0 +1,36 @@
+"""The training memory of the functions whose gradient is computed from their output.
+
+One training step of a small Dense stack (keras_acts.benchmarking.memory_peak, the
+benchmark's own measure: the CPU allocator's peak, in bytes, so not a timing) keeps
+for the backward pass what relu's keeps: each layer's output, which the next layer
+keeps anyway. A function whose gradient needs its input keeps that too; lisht shows
+that the measure sees it. (sparsemax, whose forward pass sorts, is left out: its sort's
+temporaries make the peak depend on the order in which TensorFlow runs the ops.)
+"""
+
+import pytest
+
+import keras_acts
+from keras_acts import benchmarking
+
+CONFIG = benchmarking.Config(memory_layers=3, memory_width=1024, memory_batch=1024)
+FROM_OUTPUT = ("squared_relu", "elu", "selu", "celu", "softplus", "log_sigmoid", "softsign",
+               "squareplus", "softmax", "log_softmax", "hard_shrink", "hard_sigmoid")
+
+
+@pytest.fixture(scope="module")
+def relu_step():
+    available, how = benchmarking.allocator_stats_work()
+    assert available, how
+    return benchmarking.memory_peak("relu", CONFIG)["step"]
+
+
+@pytest.mark.parametrize("name", FROM_OUTPUT)
+def test_a_gradient_from_the_output_keeps_what_relus_keeps(name, relu_step):
+    step = benchmarking.memory_peak(keras_acts.get(name), CONFIG)["step"]
+    assert step <= 1.01 * relu_step, (step, relu_step)
+
+
+def test_a_gradient_from_the_input_keeps_the_input_too(relu_step):
+    step = benchmarking.memory_peak(keras_acts.get("lisht"), CONFIG)["step"]
+    assert step >= 1.2 * relu_step, (step, relu_step)
