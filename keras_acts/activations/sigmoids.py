@@ -12,7 +12,7 @@ from keras_acts.activations._base import (
     gradient_from_input_and_output,
     gradient_from_output,
     is_float64,
-    softplus_kernel,
+    log_sigmoid_kernel,
 )
 
 
@@ -38,7 +38,7 @@ def _tanh_exact_gradient(x):
 # cancellation in any dtype.
 @gradient_from_output(lambda dy, y: expm1_nonpositive(y) * -dy)
 def _log_sigmoid_from_output(x):
-    return tf.raw_ops.Neg(x=softplus_kernel(tf.raw_ops.Neg(x=x)))
+    return log_sigmoid_kernel(x)
 
 
 @activation("sigmoid", aliases=("logistic",), family="sigmoids",
