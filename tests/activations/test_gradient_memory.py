@@ -13,7 +13,9 @@ import pytest
 import keras_acts
 from keras_acts import benchmarking
 
-CONFIG = benchmarking.Config(memory_layers=3, memory_width=1024, memory_batch=1024)
+# The least of five steps: TensorFlow runs independent ops (a layer's weight and input
+# gradients) in either order, and one order holds a further tensor at the peak.
+CONFIG = benchmarking.Config(memory_layers=3, memory_width=1024, memory_batch=1024, memory_steps=5)
 FROM_OUTPUT = ("squared_relu", "elu", "selu", "celu", "softplus", "log_sigmoid", "softsign",
                "squareplus", "softmax", "log_softmax", "hard_shrink", "hard_sigmoid")
 
@@ -22,15 +24,15 @@ FROM_OUTPUT = ("squared_relu", "elu", "selu", "celu", "softplus", "log_sigmoid",
 def relu_step():
     available, how = benchmarking.allocator_stats_work()
     assert available, how
-    return benchmarking.memory_peak("relu", CONFIG)["step"]
+    return min(benchmarking.memory_peak("relu", CONFIG)["steps"])
 
 
 @pytest.mark.parametrize("name", FROM_OUTPUT)
 def test_a_gradient_from_the_output_keeps_what_relus_keeps(name, relu_step):
-    step = benchmarking.memory_peak(keras_acts.get(name), CONFIG)["step"]
+    step = min(benchmarking.memory_peak(keras_acts.get(name), CONFIG)["steps"])
     assert step <= 1.01 * relu_step, (step, relu_step)
 
 
 def test_a_gradient_from_the_input_keeps_the_input_too(relu_step):
-    step = benchmarking.memory_peak(keras_acts.get("lisht"), CONFIG)["step"]
+    step = min(benchmarking.memory_peak(keras_acts.get("lisht"), CONFIG)["steps"])
     assert step >= 1.2 * relu_step, (step, relu_step)
