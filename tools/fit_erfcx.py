@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import mpmath as mp
 import numpy as np
+from _rational import fit_relative
 
 Z_MAX = 10.5
 DEGREES = (4, 5)
@@ -32,16 +33,7 @@ def nodes(count: int = 3000) -> np.ndarray:
 
 def fit(p: int = DEGREES[0], q: int = DEGREES[1], iterations: int = 30):
     z = nodes()
-    f = np.array([erfcx(v) for v in z])
-    weight = np.ones_like(z)
-    for _ in range(iterations):
-        # P(z) - f Q(z) = 0 with Q(0) = 1, each row scaled to a relative error
-        rows = np.hstack([np.vander(z, p + 1, increasing=True),
-                          -f[:, None] * np.vander(z, q + 1, increasing=True)[:, 1:]])
-        solution, *_ = np.linalg.lstsq(rows * (weight / f)[:, None], weight, rcond=None)
-        numerator, denominator = solution[:p + 1], np.concatenate([[1.0], solution[p + 1:]])
-        weight = 1 / np.abs(np.polynomial.polynomial.polyval(z, denominator))
-    return numerator, denominator
+    return fit_relative(z, np.array([erfcx(v) for v in z]), p, q, iterations)
 
 
 def worst_relative_error(numerator, denominator, count: int = 20001) -> float:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import mpmath as mp
 import numpy as np
+from _rational import fit_relative
 
 LIMIT = 9.0
 T_MAX = LIMIT * LIMIT
@@ -37,14 +38,7 @@ def fit(degrees=DEGREES, count: int = 3000, rounds: int = 8):
     n, d = degrees
     s = (1 - np.cos(np.pi * (np.arange(count) + 0.5) / count)) / 2  # t / T_MAX, in [0, 1]
     f = np.array([shrink_over_cube(v) for v in np.sqrt(s * T_MAX)])
-    weight = np.ones_like(s)
-    for _ in range(rounds):
-        # N(s) - f D(s) = 0, relative to f, with D's constant term 1
-        rows = np.hstack([np.vander(s, n + 1, increasing=True),
-                          -f[:, None] * np.vander(s, d + 1, increasing=True)[:, 1:]])
-        solution, *_ = np.linalg.lstsq(rows * (weight / f)[:, None], weight, rcond=None)
-        numerator, denominator = solution[:n + 1], np.concatenate([[1.0], solution[n + 1:]])
-        weight = 1 / np.abs(np.polyval(denominator[::-1], s))
+    numerator, denominator = fit_relative(s, f, n, d, rounds)
     scale = T_MAX ** -np.arange(max(n, d) + 1)  # from s = t / T_MAX back to t
     numerator, denominator = numerator * scale[:n + 1], denominator * scale[:d + 1]
     check = np.linspace(0.0, T_MAX, 40001)
