@@ -329,8 +329,8 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
                 return _direct(forward, options, (x,))(x)
             return forward(x, *options)
 
-        def run(fn, fused_when_large, *tensors, direct=False):
-            if compiles(x, eager, fused_when_large):
+        def run(fn, compiled, *tensors, direct=False):
+            if compiled:
                 return (_direct if direct else _compiled)(fn, options, tensors)(*tensors)
             return fn(*tensors, *options)
 
@@ -339,19 +339,22 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
             # Eagerly, a tape recording tf.function's call of the compiled forward would
             # run it as a variant that also returns every intermediate for a gradient of
             # its own (elu: 28 outputs, 10x the time); the direct call records nothing.
-            y = run(forward, fuse_forward, t, direct=eager)
+            y = run(forward, compiles(t, eager, fuse_forward), t, direct=eager)
+            # The gradient's closure holds only what the backward pass reads: eagerly, a
+            # tape keeps whatever it holds (x too, before, for a gradient from y alone).
+            kept, backward_compiles = _kept(keep, t, y), compiles(t, eager, fuse_backward)
 
             def gradient(dy):
-                kept = _kept(keep, t, y)
+                tensors = kept
                 if keep != "output" and in_xla_context():
                     # Inside one XLA program, control dependencies are gone and XLA would
                     # merge the backward formula's terms in x with the forward's equal ones,
                     # keeping them for the backward pass (gelu: 1.6x relu's memory, not 1.0x).
                     # Formulas in y share none: they keep fusing with their neighbours.
-                    dy, *kept = _xla_barrier(dy, *kept)
+                    dy, *tensors = _xla_barrier(dy, *tensors)
                 with tf.control_dependencies([dy]):
                     # Recorded (a tape of a tape: second derivatives) unless nothing records.
-                    return run(backward, fuse_backward, dy, *kept,
+                    return run(backward, backward_compiles, dy, *tensors,
                                direct=tf.executing_eagerly() and not _tape_is_recording())
 
             return y, gradient

@@ -6,9 +6,13 @@ for the backward pass what relu's keeps: each layer's output, which the next lay
 keeps anyway. A function whose gradient needs its input keeps that too; lisht shows
 that the measure sees it. (sparsemax, whose forward pass sorts, is left out: its sort's
 temporaries make the peak depend on the order in which TensorFlow runs the ops.)
+Eagerly, what a tape holds for the backward pass is what stays allocated.
 """
 
+import gc
+
 import pytest
+import tensorflow as tf
 
 import keras_acts
 from keras_acts import benchmarking
@@ -37,3 +41,18 @@ def test_a_gradient_from_the_output_keeps_what_relus_keeps(name, relu_step):
 def test_a_gradient_from_the_input_keeps_the_input_too(relu_step):
     step = min(benchmarking.memory_peak(keras_acts.get("lisht"), CONFIG)["steps"])
     assert step - relu_step >= 0.9 * LAYER_OUTPUT, (step, relu_step)
+
+
+@pytest.mark.parametrize("name, frees", [("elu", True), ("softplus", True), ("squared_relu", True),
+                                         ("lisht", False)])
+def test_eagerly_a_tape_holds_the_input_only_for_a_gradient_from_the_input(name, frees):
+    x = tf.random.normal([1024, 1024]) * 1.0  # a tensor of its own, 4 MiB
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = keras_acts.get(name)(x)
+    before = tf.config.experimental.get_memory_info("CPU:0")["current"]
+    del x
+    gc.collect()
+    freed = before - tf.config.experimental.get_memory_info("CPU:0")["current"]
+    assert (freed >= LAYER_OUTPUT) == frees, freed
+    del tape, y
