@@ -350,7 +350,9 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
                     # Inside one XLA program, control dependencies are gone and XLA would
                     # merge the backward formula's terms in x with the forward's equal ones,
                     # keeping them for the backward pass (gelu: 1.6x relu's memory, not 1.0x).
-                    # Formulas in y share none: they keep fusing with their neighbours.
+                    # Gradients from y take no barrier, which would not stop XLA rebuilding
+                    # y from kept intermediates either (its fusion runs after the barrier is
+                    # gone): such a forward is written so that it does not (log_sigmoid_kernel).
                     dy, *tensors = _xla_barrier(dy, *tensors)
                 with tf.control_dependencies([dy]):
                     # Recorded (a tape of a tape: second derivatives) unless nothing records.
