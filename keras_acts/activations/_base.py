@@ -110,10 +110,8 @@ def expm1_nonpositive(x: tf.Tensor) -> tf.Tensor:
     if is_float64(x) or not in_xla_context():
         return tf.math.expm1(x)
     near = tf.maximum(x, constant(_EXPM1_SPLIT, x))
-    series = constant(_EXPM1_TAYLOR[-1], x)
-    for c in _EXPM1_TAYLOR[-2::-1]:
-        series = series * near + constant(c, x)
-    return tf.where(x < constant(_EXPM1_SPLIT, x), tf.math.exp(x) - 1, series * near)
+    series = polynomial(_EXPM1_TAYLOR, near) * near
+    return tf.where(x < constant(_EXPM1_SPLIT, x), tf.math.exp(x) - 1, series)
 
 
 # log1p(e) = 2 atanh(s), s = e / (2 + e) in [0, 1/3] for e in [0, 1]: atanh(s) / s as a
@@ -157,10 +155,16 @@ def _log1p_of_exp(e: tf.Tensor) -> tf.Tensor:
     """float32 ``log1p(e)`` for ``e`` in [0, 1]: ``2 atanh(s)``, ``s = e / (2 + e)``."""
     twice = 2 / (e + 2)  # e * twice, not 2 s: s underflows to 0 (flushed) below float32's tiny
     s = e * (0.5 * twice)
-    series = constant(_ATANH_OVER_S[-1], e)
-    for c in _ATANH_OVER_S[-2::-1]:
-        series = series * (s * s) + constant(c, e)
-    return e * (twice * series)
+    return e * (twice * polynomial(_ATANH_OVER_S, s * s))
+
+
+def polynomial(coefficients, t: tf.Tensor) -> tf.Tensor:
+    """``sum_k coefficients[k] t^k`` by Horner's rule, the coefficients (Python numbers,
+    lowest first) in ``t``'s dtype."""
+    result = constant(coefficients[-1], t)
+    for c in coefficients[-2::-1]:
+        result = result * t + constant(c, t)
+    return result
 
 
 def constant(value: float, x: tf.Tensor) -> tf.Tensor:

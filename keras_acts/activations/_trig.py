@@ -25,7 +25,7 @@ from typing import Callable
 
 import tensorflow as tf
 
-from keras_acts.activations._base import in_xla_context
+from keras_acts.activations._base import in_xla_context, polynomial
 
 _PI = Fraction("3.14159265358979323846264338327950288419716939937510582097494459230781640628620")
 _CHUNK = 26  # bits: a 24-bit M times a 26-bit chunk is exact in float64
@@ -69,13 +69,6 @@ _SIN = tuple((-1) ** j / math.factorial(2 * j + 1) for j in range(1, 5))
 _COS = tuple((-1) ** j / math.factorial(2 * j) for j in range(2, 6))
 
 
-def _series(coefficients, r2):
-    result = tf.constant(coefficients[-1], r2.dtype)
-    for c in coefficients[-2::-1]:
-        result = result * r2 + tf.constant(c, r2.dtype)
-    return result
-
-
 def _exactly_mod_2pi(t: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """``t`` (float64 holding a float32 value) as ``hi + lo`` (float64, ``|hi| < 2^27``,
     ``|lo| < 2``) equal to it modulo ``2 pi``, from ``t = M 2^E`` and the table."""
@@ -97,8 +90,8 @@ def _reduced_sin(t: tf.Tensor, eighths: int, table: bool, cosine: bool = False):
     reduced = (hi - m * _P1) - m * _P2
     r = tf.cast((reduced if lo is None else reduced + lo) - m * _P3, tf.float32)
     r2 = r * r
-    sin = r + r * r2 * _series(_SIN, r2)
-    cos = 1 - 0.5 * r2 + r2 * r2 * _series(_COS, r2)
+    sin = r + r * r2 * polynomial(_SIN, r2)
+    cos = 1 - 0.5 * r2 + r2 * r2 * polynomial(_COS, r2)
     quadrant = k - 4 * tf.math.floor(k / 4)  # sin(r + quadrant pi / 2)
     value = tf.where(quadrant < 2, 1.0, -1.0) * tf.where(tf.equal(quadrant % 2, 0), sin, cos)
     if not cosine:

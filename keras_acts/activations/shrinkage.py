@@ -11,6 +11,7 @@ from keras_acts.activations._base import (
     gradient_from_output,
     in_xla_context,
     is_float64,
+    polynomial,
 )
 
 # Taylor coefficients of x - tanh(x) = sum_k c_k x^(2k+1), k = 1..10 (tanh's series).
@@ -30,13 +31,6 @@ _TANH_SHRINK_NUMERATOR = (0.33333333043468916, 0.02255061671154474, 0.0003166976
 _TANH_SHRINK_DENOMINATOR = (1.0, 0.4676517921023302, 0.02610611598454945, 0.0003382700711043648,
                             8.313091299212703e-07)
 _RATIONAL_BELOW = 9.0
-
-
-def _polynomial(coefficients, t):
-    result = coefficients[-1]
-    for c in reversed(coefficients[:-1]):
-        result = result * t + c
-    return result
 
 
 def _tanh_squared_gradient(dy, x):  # d/dx (x - tanh x) = tanh(x)^2, exactly
@@ -61,7 +55,7 @@ def _tanh_shrink_float32(x):
         return tf.cast(tf.where(square < _CUBE_BELOW_SQUARED, cube, wide - tf.math.tanh(wide)), x.dtype)
     limit = constant(_RATIONAL_BELOW, x)
     t = tf.minimum(x * x, limit * limit)
-    near = x * (t * (_polynomial(_TANH_SHRINK_NUMERATOR, t) / _polynomial(_TANH_SHRINK_DENOMINATOR, t)))
+    near = x * (t * (polynomial(_TANH_SHRINK_NUMERATOR, t) / polynomial(_TANH_SHRINK_DENOMINATOR, t)))
     return tf.where(tf.abs(x) < limit, near, x - tf.clip_by_value(x, -1.0, 1.0))
 
 
@@ -156,5 +150,5 @@ def tanh_shrink(x):
     small = tf.abs(x) < _SERIES_BELOW
     x_small = tf.where(small, x, constant(0.0, x))
     x2 = x_small * x_small
-    series = _polynomial(_TANH_SHRINK_SERIES, x2)
+    series = polynomial(_TANH_SHRINK_SERIES, x2)
     return tf.where(small, series * x2 * x_small, x - tf.math.tanh(x))

@@ -15,6 +15,7 @@ from keras_acts.activations._base import (
     gradient_from_output,
     in_xla_context,
     is_float64,
+    polynomial,
     softplus_kernel,
     softplus_of_exp,
     with_derivative,
@@ -101,13 +102,6 @@ _ERFCX_Q = (1.0, 2.377291517744165, 2.42531992116458, 1.3463913281733262, 0.4159
 _PHI_CLAMP = 20.0  # Phi(-20) is 0 and Phi(20) is 1 in float32
 
 
-def _polynomial(coefficients, z):
-    result = constant(coefficients[-1], z)
-    for c in coefficients[-2::-1]:
-        result = result * z + constant(c, z)
-    return result
-
-
 def _normal_tail_parts(x, scale=1.0):
     """For float32 ``x``: ``xc`` (``x`` clipped to [-20, 20]), ``g = exp(-xc^2 / 2)``
     and ``r = erfcx(|xc| / sqrt(2))``, so that ``Phi(-|x|) = g r / 2``.
@@ -128,7 +122,7 @@ def _normal_tail_parts(x, scale=1.0):
     lo = (cross - (hi - big)) + constant(0.5, x) * tail * tail
     g = tf.math.exp(-hi) * (1 - lo)
     z = tf.abs(xc) * constant(0.5 ** 0.5, x)
-    r = _polynomial([scale * c for c in _ERFCX_P], z) / _polynomial([scale * c for c in _ERFCX_Q], z)
+    r = polynomial([scale * c for c in _ERFCX_P], z) / polynomial([scale * c for c in _ERFCX_Q], z)
     return xc, g, r
 
 
