@@ -26,7 +26,7 @@ import keras
 import tensorflow as tf
 
 from keras_acts import registry
-from keras_acts.activations._base import FUSE_FROM, fuse
+from keras_acts.activations._base import FUSE_FROM, fuse, in_xla_context
 
 _HALF = frozenset({tf.float16, tf.bfloat16})  # a set lookup: DType's == is slow
 
@@ -182,7 +182,7 @@ class ParametricActivation(keras.layers.Layer):
         elements or more (``keras_acts.activations._base.fuse``), when fusion is on
         (:mod:`keras_acts.config`). Compiled once per input shape."""
         if not fuse(x, self.fuse_from):
-            return self.formula
+            return self.formula_in_xla if in_xla_context() else self.formula
         fused = self.__dict__.get("_compiled_formula")
         if fused is None:
             fused = tf.function(self.formula, jit_compile=True, autograph=False, reduce_retracing=True)
@@ -191,6 +191,12 @@ class ParametricActivation(keras.layers.Layer):
 
     def formula(self, x, **values):
         raise NotImplementedError(f"{type(self).__name__} must implement formula(x, ...)")
+
+    def formula_in_xla(self, x, **values):
+        """The formula inside the caller's XLA program (``jit_compile=True``), where
+        XLA fuses it with its gradient into one loop: by default :meth:`formula`.
+        A subclass may give the same values in a form whose gradient XLA runs faster."""
+        return self.formula(x, **values)
 
     def compute_output_shape(self, input_shape):
         return input_shape

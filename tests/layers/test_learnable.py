@@ -41,6 +41,33 @@ def test_formula(layer, reference):
     np.testing.assert_allclose(_run(layer()), reference(X), rtol=2e-6, atol=2e-6)
 
 
+@pytest.mark.parametrize("mode", ["eager", "function", "xla"])
+def test_prelu_values_and_gradients_in_each_mode(mode):
+    # Inside the caller's XLA program PReLU takes a form of its own (formula_in_xla).
+    layer = L.PReLU(alpha_initializer=0.3)
+    x = X.copy()
+    x[0, 0, :3] = [np.nan, -np.inf, np.inf]
+    weights = np.random.default_rng(0).uniform(0.5, 2.0, X.shape)
+
+    def run(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x)
+            loss = tf.reduce_sum(weights.astype("float32") * y)
+        return (y, *tape.gradient(loss, [x, layer.alpha]))
+
+    if mode != "eager":
+        run = tf.function(run, jit_compile=mode == "xla", autograph=False)
+    y, dx, dalpha = (t.numpy().astype("float64") for t in run(tf.constant(x, tf.float32)))
+    x32 = x.astype("float32")  # the product as float32 rounds it: the same bits in every mode
+    np.testing.assert_array_equal(y, np.where(x32 > 0, x32, np.float32(0.3) * x32))
+    finite = np.isfinite(x)  # the gradients at nan and ±inf have no meaning
+    np.testing.assert_allclose(dx[finite], np.where(x > 0, 1.0, 0.3)[finite] * weights[finite],
+                               rtol=1e-6)
+    np.testing.assert_allclose(dalpha[finite[0]], (np.where(x > 0, 0.0, x) * weights)[0][finite[0]],
+                               rtol=1e-6)
+
+
 def test_parameter_shapes_follow_paper_defaults():
     shapes = {}
     for name in ("PReLU", "Swish", "PELU", "SReLU", "APL", "Snake", "TLU", "StarReLU", "ACON", "DyT"):
