@@ -57,12 +57,14 @@ def test_kernel_table_has_every_name_and_mode(quick_run):
     assert "## 2^12 elements, [4, 1024] float32" in report
     rows = _rows(report, bench.KERNEL_COLUMNS)
     assert [(r[0], r[1]) for r in rows] == [
-        (name, mode) for name in NAMES for mode in ("eager", "tf.function", "XLA")
-    ]
+        (name, mode) for name in (bench.CONTROL, *NAMES) for mode in ("eager", "tf.function", "XLA")
+    ]  # the control first: Keras's relu against itself
     assert all(len(r) == len(bench.KERNEL_COLUMNS) for r in rows)
     lisht = [r for r in rows if r[0] == "lisht"]
     assert all(r[2] == r[3] == "n/a" for r in lisht)  # Keras lacks lisht
     assert len(raw["kernels"]) == len(NAMES) * 3 * 2
+    assert len(raw["kernel_control"]) == 3 * 2
+    assert all(c["vs_keras"]["median"] > 0 for c in raw["kernel_control"])
     for cell in raw["kernels"]:
         assert cell["errors"] == {}
         assert cell["vs_copy"]["median"] > 0
@@ -99,6 +101,21 @@ def test_helpers():
     with pytest.raises(ValueError):
         bench.parse_size("1000")
     assert bench.median_ratio([1.0, 4.0, 9.0], [1.0, 2.0, 3.0])["median"] == 2.0
+
+
+def test_a_miss_within_the_controls_spread_is_marginal():
+    def cell(name, median, q1, q3):
+        return {"name": name, "size": 2**22, "mode": "xla", "direction": "backward", "errors": {},
+                "vs_keras": {"median": median, "q1": q1, "q3": q3, "n": 9},
+                "vs_copy": {"median": 1.0, "q1": 1.0, "q3": 1.0, "n": 9}}
+
+    def marginal(control_q3):
+        results = {"kernels": [cell("relu", 1.08, 1.02, 1.12)],
+                   "kernel_control": [cell(bench.CONTROL, 1.01, 0.95, control_q3)]}
+        [miss] = [m for m in bench.evaluate(results) if m["target"] == "keras"]
+        return miss["marginal"]
+
+    assert marginal(1.10) and not marginal(1.05)
 
 
 def test_bad_name_is_a_usage_error(capsys):
