@@ -1274,8 +1274,9 @@ def _miss_lines(misses: list[dict]) -> list[str]:
                 "keras": "Slower than Keras's built-in",
             }[target]
             if target == "keras":
-                title += " (marginal: ratio <= 1.05 or lower quartile <= 1.0, within noise)" \
-                    if marginal else " (clear)"
+                title += (" (marginal: ratio <= 1.05, lower quartile <= 1.0, or up to the kernel "
+                          "control's upper quartile in that cell, within noise)"
+                          if marginal else " (clear)")
             if target == "training":
                 title += " (marginal: upper quartile >= 0.98, within noise)" if marginal else " (clear)"
             lines += [f"**{title}** ({len(sub)}):", ""]
