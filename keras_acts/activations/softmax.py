@@ -14,6 +14,15 @@ from keras_acts.activations._base import (
 )
 
 
+try:  # TensorFlow's EagerTensor._numpy, private: the tensor's own buffer (numpy() copies it)
+    from tensorflow.python.framework.ops import EagerTensor as _EagerTensor
+
+    _host_array = _EagerTensor._numpy
+except (ImportError, AttributeError):  # pragma: no cover - a TensorFlow that moved it
+    def _host_array(y):
+        return y.numpy()
+
+
 def check_axis(x: tf.Tensor, axis: int) -> int:
     """``axis`` validated against ``x``'s rank, as a non-negative index."""
     rank = x.shape.rank
@@ -107,7 +116,7 @@ def _unless(needs_care, fast, careful, name, *, on_output=False):
                 # The dot product of the small output's own buffer with itself (BLAS, under
                 # a microsecond) is NaN where any entry is, and cannot overflow (y <= 1);
                 # two TensorFlow ops and a conditional take about 10 µs eagerly.
-                square = np.vdot(*[y._numpy()] * 2)
+                square = np.vdot(*[_host_array(y)] * 2)
                 return careful(x) if square != square else y
             return tf.cond(needs_care(y), lambda: careful(x), lambda: y)
         return tf.cond(needs_care(x), lambda: careful(x), lambda: fast(x))
