@@ -99,7 +99,8 @@ class ParametricActivation(keras.layers.Layer):
     ``default_sharing`` (``"element"``: one value per input element, as
     Keras's PReLU; ``"channel"``: one per channel), and implement
     ``formula(self, x, **values)``; add constructor arguments of their own
-    to ``get_config``.
+    to ``get_config``. They may also implement ``formula_in_xla``, the same
+    values in a form for the caller's own XLA program.
     """
 
     parameters: tuple[Parameter, ...] = ()
