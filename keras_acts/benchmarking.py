@@ -1136,10 +1136,16 @@ def _kernel_lines(results: dict, size: int) -> list[str]:
         return []
     by_key = {(c["name"], c["mode"], c["direction"]): c for c in cells}
     names = list(dict.fromkeys(c["name"] for c in cells))
-    lines = ["", f"## {format_size(size)} elements, [{size // ROW}, {ROW}] float32", "",
-             "Ratios of median times (lower is faster); **bold**: the cell misses its target. "
+    control = {(c["mode"], c["direction"]): c
+               for c in results.get("kernel_control") or [] if c["size"] == size}
+    about = ("Ratios of median times (lower is faster); **bold**: the cell misses its target. "
              "missed: K = slower than Keras, copy = over the copy target (forward: in the better "
-             "of tf.function and XLA, marked on both rows; fwd+bwd: tf.function).", ""]
+             "of tf.function and XLA, marked on both rows; fwd+bwd: tf.function).")
+    if control:
+        about += (" The control rows time Keras's relu against itself (two functions traced "
+                  "apart, 3x a cell's rounds; quartiles in brackets): a median slower than "
+                  "Keras's up to the control's upper quartile is marked marginal, within noise.")
+    lines = ["", f"## {format_size(size)} elements, [{size // ROW}, {ROW}] float32", "", about, ""]
     rows = []
     for name in names:
         axis = is_axis_wise(name)
@@ -1174,12 +1180,7 @@ def _kernel_lines(results: dict, size: int) -> list[str]:
                 _ratio_cell(b, "keras_vs_copy", None),
                 ", ".join(dict.fromkeys(missed)),
             ])
-    control = {(c["mode"], c["direction"]): c
-               for c in results.get("kernel_control") or [] if c["size"] == size}
     if control:
-        lines[-2] += (" The control rows time Keras's relu against itself (two functions traced "
-                      "apart, 3x a cell's rounds; quartiles in brackets): a median slower than "
-                      "Keras's up to the control's upper quartile is marked marginal, within noise.")
         rows = [[CONTROL, MODE_TITLES[mode], _spread(f), _spread(b),
                  _ratio_cell(f, "vs_copy", None), _ratio_cell(b, "vs_copy", None),
                  _ratio_cell(f, "keras_vs_copy", None), _ratio_cell(b, "keras_vs_copy", None), ""]

@@ -328,13 +328,9 @@ def _bench_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _bench(args: argparse.Namespace, prog: str) -> int:
-    import sys
-
     from keras_acts import benchmarking
 
-    argv = sys.argv[1:]
-    if "bench" in argv:  # the report names `python -m benchmarks.bench` and the options
-        argv.remove("bench")
+    argv = args.argv[1:] if args.argv[:1] == ["bench"] else args.argv  # the options, not the verb
     return benchmarking.run_from_args(args, argv)
 
 
@@ -400,6 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run ``keras-acts`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # what `bench` records
     try:
         return args.handler(args, args.prog)
     except UserError as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import tensorflow as tf
 
 from keras_acts.activations._base import (
@@ -393,6 +394,10 @@ def _softplus_from_output(x, beta):
     return tf.where(x > limit, x, softplus_kernel(b * tf.minimum(x, limit)) / b)
 
 
+def _smallest_normal(dtype: tf.DType) -> float:
+    return float(np.finfo(dtype.as_numpy_dtype).tiny)
+
+
 def _squareplus_gradient(dy, y, b):
     # squareplus'(x) = y^2 / (y^2 + b / 4), as 1 / (1 + (b / 4) / y^2): 1 where y^2
     # overflows, 0 where it underflows, relative error of a few ULP elsewhere.
@@ -484,6 +489,12 @@ def squareplus(x, b=4.0):
         raise ValueError(f"`b` must be a non-negative number, got {b!r}")
     if b == 0:  # (x + |x|) / 2 is relu; its kink at 0 has gradient 0, as relu's
         return tf.nn.relu(x)
+    if b < 4 * _smallest_normal(x.dtype):
+        # y(0)^2 = b / 4 would be subnormal, which the CPU flushes to 0 (b itself too):
+        # b / (2 s) would be 0 / 0 at x = 0. float64 holds it; beyond float64, relu.
+        if is_float64(x):
+            return tf.nn.relu(x)
+        return tf.cast(_squareplus_from_output(tf.cast(x, tf.float64), float(b)), x.dtype)
     return _squareplus_from_output(x, float(b))
 
 
@@ -745,7 +756,7 @@ def serf(x):
     arXiv:2108.09598.
 
     >>> serf([-1., 0., 1.]).numpy()
-    array([-0.342248,  0.      ,  0.936722], dtype=float32)
+    array([-0.34224796,  0.        ,  0.9367219 ], dtype=float32)
     """
     return _serf(x)
 

@@ -270,7 +270,7 @@ def softmin(x, axis=-1):
     Reference: PyTorch ``torch.nn.Softmin``.
 
     >>> softmin([1., 2., 5.]).numpy()
-    array([0.7213992 , 0.26538795, 0.01321289], dtype=float32)
+    array([0.7213991 , 0.26538792, 0.01321288], dtype=float32)
     """
     return softmax(-x, axis=axis)
 

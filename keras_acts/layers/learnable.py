@@ -40,10 +40,11 @@ class PReLU(ParametricActivation):
         return tf.where(x > 0, x, alpha * x)
 
     def formula_in_xla(self, x, alpha):
-        # The same values. In one XLA program with the gradient (alpha's a sum over the
-        # batch), 0.99-1.00x Keras's time against the select's 1.03-1.06x; as this
-        # layer's own compiled kernel, its backward pass is slower (0.65-0.69x Keras's
-        # against 0.52-0.57x): TensorFlow then keeps more of the forward's intermediates.
+        # The same values for finite alpha. In one XLA program with the gradient (alpha's
+        # a sum over the batch), 0.99-1.00x Keras's time against the select's 1.03-1.06x;
+        # as this layer's own compiled kernel, its backward pass is slower (0.65-0.69x
+        # Keras's against 0.52-0.57x): TensorFlow then keeps more of the forward's
+        # intermediates.
         return tf.nn.relu(x) + alpha * tf.minimum(x, tf.zeros((), x.dtype))
 
 

@@ -243,7 +243,8 @@ ELEMENTWISE: dict[str, Elementwise] = {
     "sparse_plus":    Elementwise(lambda x: 0 if x <= -1 else x if x >= 1 else (x + 1) ** 2 / 4, kinks=(-1, 1)),
     "sparse_sigmoid": Elementwise(lambda x: _clip((x + 1) / 2, 0, 1), kinks=(-1, 1)),
     "squared_relu":   Elementwise(lambda x: max(x, 0) ** 2),
-    "squareplus":     Elementwise(lambda x, b=4: (x + mp.sqrt(x**2 + b)) / 2, ({"b": 1.0}, {"b": 0.0})),
+    "squareplus":     Elementwise(lambda x, b=4: (x + mp.sqrt(x**2 + b)) / 2,
+                                  ({"b": 1.0}, {"b": 0.0}, {"b": 1e-40})),  # b: subnormal in float32
     "tanh":           Elementwise(lambda x: mp.tanh(x)),
     "tanh_shrink":    Elementwise(lambda x: x - mp.tanh(x)),
     "threshold":      Elementwise(lambda x, threshold=0, default_value=0: x if x > threshold else default_value, ({"threshold": 1.0, "default_value": -5.0},)),

@@ -32,8 +32,9 @@ SOFTPLUS_GRID = np.unique(np.concatenate([
 
 
 # TensorFlow's kernel is 7 ULP off near -14 (it takes exp(x) for log1p(exp(x))): the
-# project's 8 ULP bound; the form XLA runs is the one written here (1.8 ULP).
-@pytest.mark.parametrize("jit, bound", [(False, 8.0), (True, 2.0)], ids=["tensorflow", "xla"])
+# project's 8 ULP bound; the form XLA runs is the one written here (1.8 ULP here, where the
+# earlier atanh form reached 3.3; float32 rounding varies with FMA contraction and XLA's exp).
+@pytest.mark.parametrize("jit, bound", [(False, 8.0), (True, 2.5)], ids=["tensorflow", "xla"])
 def test_softplus_kernel_accuracy(jit, bound):
     fn = tf.function(softplus_kernel, jit_compile=True) if jit else softplus_kernel
     got = fn(tf.constant(SOFTPLUS_GRID)).numpy().astype(np.float64)
