@@ -396,8 +396,9 @@ def _softplus_from_output(x, beta):
     return tf.where(x > limit, x, softplus_kernel(b * tf.minimum(x, limit)) / b)
 
 
-def _smallest_normal(dtype: tf.DType) -> float:
-    return float(np.finfo(dtype.as_numpy_dtype).tiny)
+# The formulas see float32 or float64 (float16 and bfloat16 arrive upcast).
+_SMALLEST_NORMAL = {tf.float32: float(np.finfo(np.float32).tiny),
+                    tf.float64: float(np.finfo(np.float64).tiny)}
 
 
 def _squareplus_gradient(dy, y, b):
@@ -491,7 +492,7 @@ def squareplus(x, b=4.0):
         raise ValueError(f"`b` must be a non-negative number, got {b!r}")
     if b == 0:  # (x + |x|) / 2 is relu; its kink at 0 has gradient 0, as relu's
         return tf.nn.relu(x)
-    if b < 4 * _smallest_normal(x.dtype):
+    if b < 4 * _SMALLEST_NORMAL[x.dtype]:
         # y(0)^2 = b / 4 would be subnormal, which the CPU flushes to 0 (b itself too):
         # b / (2 s) would be 0 / 0 at x = 0. float64 holds it; beyond float64, relu.
         if is_float64(x):
