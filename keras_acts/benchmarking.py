@@ -377,19 +377,53 @@ def _output_width(fn: Callable) -> int:
     return int(fn(tf.zeros([1, ROW])).shape[-1])
 
 
-def bench_kernels(config: Config, names: Sequence[str]) -> list[dict]:
-    """Every name x size x mode x direction: ratios to Keras and to the copy."""
+def _inputs(rng: np.random.Generator, size: int) -> tuple[tf.Tensor, tf.Tensor]:
+    """``x`` (normal, standard deviation 2) and an upstream gradient, ``[size / ROW, ROW]``."""
+    rows = size // ROW
+    x = tf.constant(rng.standard_normal((rows, ROW), dtype=np.float32) * 2)
+    return x, tf.constant(rng.standard_normal((rows, ROW), dtype=np.float32))
+
+
+def _timed_cell(config: Config, name: str, size: int, mode: str, direction: str,
+                runners: dict, inputs: tuple, scale: int = 1) -> dict:
+    """One cell: ``runners`` timed side by side on ``inputs``, with ``scale`` times the
+    configured rounds and time budget."""
+    times, errors = paired_times(
+        runners, inputs, config.min_rounds * scale, _rounds_for(config, size) * scale,
+        config.cell_budget_s * scale, warmup_calls=config.warmup_calls,
+    )
+    return _kernel_cell(name, size, mode, direction, times, errors)
+
+
+def bench_kernels(config: Config, names: Sequence[str]) -> tuple[list[dict], list[dict]]:
+    """Every name x size x mode x direction: ratios to Keras and to the copy. Also the
+    control cells: Keras's relu against Keras's relu (two functions traced apart), with 3x
+    a cell's rounds, whose quartiles are what the method reads for one kernel against
+    itself on this machine, now."""
     rng = np.random.default_rng(config.seed)
     s = tf.constant(1.5)
     cells: list[dict] = []
+    control: list[dict] = []
+    relu = keras_function("relu")
     total = len(config.sizes) * len(names)
     done = 0
     for size in config.sizes:
-        rows = size // ROW
-        x = tf.constant(rng.standard_normal((rows, ROW), dtype=np.float32) * 2)
-        dy_full = tf.constant(rng.standard_normal((rows, ROW), dtype=np.float32))
+        x, dy_full = _inputs(rng, size)
         dy_by_width = {ROW: dy_full}
         copies = {(m, d): _runner(_copy, m, d) for m in config.modes for d in DIRECTIONS}
+        for mode in config.modes:
+            for direction in DIRECTIONS:
+                runners = {"ours": _runner(_kernel(relu), mode, direction),
+                           "keras": _runner(_kernel(relu), mode, direction),
+                           "copy": copies[mode, direction]}
+                cell = _timed_cell(config, CONTROL, size, mode, direction, runners,
+                                   (x, dy_full, s), scale=3)
+                cell["keras_has"] = True
+                control.append(cell)
+        log(f"kernel control {format_size(size)}: "
+            + "; ".join(f"{c['mode'][:3]}/{'f' if c['direction'] == 'forward' else 'fb'} "
+                        f"{_fmt(c['vs_keras']['median'])} ({_fmt(c['vs_keras']['q1'])}-"
+                        f"{_fmt(c['vs_keras']['q3'])})" for c in control if c["size"] == size))
         for name in names:
             done += 1
             ours = registry.spec(name).fn
@@ -405,11 +439,7 @@ def bench_kernels(config: Config, names: Sequence[str]) -> list[dict]:
                                "copy": copies[mode, direction]}
                     if theirs is not None:
                         runners["keras"] = _runner(_kernel(theirs), mode, direction)
-                    times, errors = paired_times(
-                        runners, (x, dy, s), config.min_rounds, _rounds_for(config, size),
-                        config.cell_budget_s, warmup_calls=config.warmup_calls,
-                    )
-                    cell = _kernel_cell(name, size, mode, direction, times, errors)
+                    cell = _timed_cell(config, name, size, mode, direction, runners, (x, dy, s))
                     cell["keras_has"] = theirs is not None
                     cells.append(cell)
                     del runners
@@ -420,40 +450,7 @@ def bench_kernels(config: Config, names: Sequence[str]) -> list[dict]:
             log(f"kernels {done}/{total} {name} {format_size(size)}: " + "; ".join(summary))
         del x, dy_full, dy_by_width, copies
         gc.collect()
-    return cells
-
-
-def bench_kernel_control(config: Config) -> list[dict]:
-    """The kernels' control: Keras's relu against Keras's relu (two functions traced
-    apart), in every size, mode and direction, timed as every cell. Its quartiles are
-    what the method reads for one kernel against itself on this machine, now."""
-    rng = np.random.default_rng(config.seed)
-    s = tf.constant(1.5)
-    relu = keras_function("relu")
-    cells: list[dict] = []
-    for size in config.sizes:
-        rows = size // ROW
-        x = tf.constant(rng.standard_normal((rows, ROW), dtype=np.float32) * 2)
-        dy = tf.constant(rng.standard_normal((rows, ROW), dtype=np.float32))
-        for mode in config.modes:
-            for direction in DIRECTIONS:
-                runners = {"ours": _runner(_kernel(relu), mode, direction),
-                           "keras": _runner(_kernel(relu), mode, direction),
-                           "copy": _runner(_copy, mode, direction)}
-                # 3x the rounds of a cell: the same spread, its quartiles better known
-                times, errors = paired_times(
-                    runners, (x, dy, s), config.min_rounds * 3, _rounds_for(config, size) * 3,
-                    config.cell_budget_s * 3, warmup_calls=config.warmup_calls,
-                )
-                cell = _kernel_cell(CONTROL, size, mode, direction, times, errors)
-                cell["keras_has"] = True
-                cells.append(cell)
-        log(f"kernel control {format_size(size)}: "
-            + "; ".join(f"{c['mode'][:3]}/{'f' if c['direction'] == 'forward' else 'fb'} "
-                        f"{_fmt(c['vs_keras']['median'])} ({_fmt(c['vs_keras']['q1'])}-"
-                        f"{_fmt(c['vs_keras']['q3'])})" for c in cells if c["size"] == size))
-        del x, dy
-    return cells
+    return cells, control
 
 
 def _kernel_cell(name, size, mode, direction, times, errors) -> dict:
@@ -513,9 +510,7 @@ def bench_prelu(config: Config) -> list[dict]:
     s = tf.constant(1.5)
     results = []
     for size in config.sizes:
-        rows = size // ROW
-        x = tf.constant(rng.standard_normal((rows, ROW), dtype=np.float32) * 2)
-        dy = tf.constant(rng.standard_normal((rows, ROW), dtype=np.float32))
+        x, dy = _inputs(rng, size)
         layers = {}
         for key, cls in (("ours", keras_acts.layers.PReLU), ("keras", keras.layers.PReLU)):
             layer = cls(alpha_initializer=keras.initializers.Constant(0.25))
@@ -525,12 +520,8 @@ def bench_prelu(config: Config) -> list[dict]:
             for direction in DIRECTIONS:
                 runners = {k: _layer_runner(layer, mode, direction) for k, layer in layers.items()}
                 runners["copy"] = _runner(_copy, mode, direction)
-                times, errors = paired_times(
-                    runners, (x, dy, s), config.min_rounds, _rounds_for(config, size),
-                    config.cell_budget_s, warmup_calls=config.warmup_calls,
-                )
-                cell = _kernel_cell("PReLU", size, mode, direction, times, errors)
-                results.append(cell)
+                results.append(_timed_cell(config, "PReLU", size, mode, direction, runners,
+                                           (x, dy, s)))
         log(f"prelu {format_size(size)}: "
             + ", ".join(f"{c['mode']}/{c['direction'][0]} K {_fmt(c['vs_keras']['median'])} "
                         f"C {_fmt(c['vs_copy']['median'])}" for c in results if c["size"] == size))
@@ -1312,8 +1303,7 @@ def run(config: Config, argv: Sequence[str] = ()) -> dict:
     if "small" in config.stages:
         results["small"] = bench_small(config, names)
     if "kernels" in config.stages:
-        results["kernel_control"] = bench_kernel_control(config)
-        results["kernels"] = bench_kernels(config, names)
+        results["kernels"], results["kernel_control"] = bench_kernels(config, names)
     if "prelu" in config.stages:
         results["prelu"] = bench_prelu(config)
     if "memory" in config.stages:

@@ -91,7 +91,7 @@ def _any_nan(y):
     return tf.math.is_nan(tf.reduce_sum(y))
 
 
-def _unless(needs_care, fast, careful, name, *, on_output=False):
+def _unless(needs_care, fast, careful, name, *, on_output=False, nan_check_on_host=False):
     """``fast`` unless ``needs_care(x)`` (``on_output``: ``needs_care(fast(x))``), then
     ``careful``: on large tensors the
     common case pays one reduction for the check, not the edge cases' extra passes.
@@ -99,9 +99,9 @@ def _unless(needs_care, fast, careful, name, *, on_output=False):
     passes it makes anyway, while a conditional splits the program (and on a GPU
     waits for the predicate to reach the host). On small tensors in a graph,
     ``careful`` alone too: there each op costs its dispatch (1-2 µs), not its
-    passes over memory, and the check and the conditional cost about 18 µs."""
-
-    check_nan_on_host = on_output and needs_care is _any_nan
+    passes over memory, and the check and the conditional cost about 18 µs.
+    ``nan_check_on_host``: ``needs_care`` is whether the output, at most 1 in magnitude,
+    holds a NaN; eagerly, on a small tensor in host memory, NumPy checks it instead."""
 
     def apply(x):
         eager = tf.executing_eagerly()
@@ -112,7 +112,7 @@ def _unless(needs_care, fast, careful, name, *, on_output=False):
             return fast(x)
         if on_output:
             y = fast(x)
-            if check_nan_on_host and eager and size < FUSE_FROM and "CPU" in y.device:
+            if nan_check_on_host and eager and size < FUSE_FROM and "CPU" in y.device:
                 # The dot product of the small output's own buffer with itself (BLAS, under
                 # a microsecond) is NaN where any entry is, and cannot overflow (y <= 1);
                 # two TensorFlow ops and a conditional take about 10 µs eagerly.
@@ -182,7 +182,7 @@ def _softmax_careful(x):
 # tf.function forward 1.18x Keras's time -> 1.07x, eagerly 1.44x -> 1.29x.
 _softmax_last = gradient_from_output(_softmax_gradient, fuse_forward=False, fuse_backward=False)(
     _unless(_any_nan, lambda x: tf.raw_ops.Softmax(logits=x), _softmax_careful, "_softmax_last",
-            on_output=True))
+            on_output=True, nan_check_on_host=True))
 
 
 def _log_softmax_parts(x):
