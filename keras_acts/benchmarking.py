@@ -18,7 +18,8 @@ What it measures (see ``METHOD`` below for the text written into the report):
   function of the same name and to the copy ``y = x * s`` (``s`` a runtime
   scalar) in the same mode and direction, measured side by side: paired,
   alternating repeats, a ratio per repeat, the median of the ratios.
-* small: one eager call on a ``[1, 1024]`` tensor, as a ratio to Keras.
+* small: one eager call on a ``[1, 1024]`` tensor, as a ratio to Keras, alone and
+  under a ``tf.GradientTape`` with its gradient (a training loop without tf.function).
 * memory: the CPU allocator's peak during one training step of a 20-layer
   ``Dense(1024)`` stack (batch 1024, Adam) with each activation, as a ratio
   to the same stack with Keras's ``relu``.
@@ -473,8 +474,19 @@ def _kernel_cell(name, size, mode, direction, times, errors) -> dict:
 # ----------------------------------------------------------------------------- small tensors
 
 
+def _with_gradient(fn: Callable) -> Callable:
+    """``fn`` called eagerly under a tape, and its gradient w.r.t. the input."""
+    def run(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = fn(x)
+        return tape.gradient(y, x)
+    return run
+
+
 def bench_small(config: Config, names: Sequence[str]) -> list[dict]:
-    """One eager call on a [1, 1024] tensor: microseconds and the ratio to Keras."""
+    """One eager call on a [1, 1024] tensor, alone and with its gradient under a
+    tape: microseconds and the ratios to Keras."""
     rng = np.random.default_rng(config.seed)
     x = tf.constant(rng.standard_normal((1, ROW), dtype=np.float32) * 2)
     s = tf.constant(1.5)
@@ -484,17 +496,22 @@ def bench_small(config: Config, names: Sequence[str]) -> list[dict]:
         runners = {"ours": registry.spec(name).fn, "copy": lambda x: x * s}
         if theirs is not None:
             runners["keras"] = theirs
+        runners.update({f"{key}_tape": _with_gradient(fn) for key, fn in list(runners.items())})
         times, errors = paired_times(
             runners, (x,), config.small_rounds, config.small_rounds, 0.0, calls=config.small_calls,
             warmup_calls=max(config.warmup_calls, 3),
         )
         us = {k: statistics.median(v) * 1e6 for k, v in times.items() if v}
-        ours_t, theirs_t = times.get("ours"), times.get("keras")
+        ratio = {}
+        for suffix in ("", "_tape"):
+            ours_t, theirs_t = times.get("ours" + suffix), times.get("keras" + suffix)
+            ratio[suffix] = median_ratio(ours_t, theirs_t) if ours_t and theirs_t else median_ratio([], [])
         results.append({
             "name": name,
             "keras_has": theirs is not None,
             "us": us,
-            "vs_keras": median_ratio(ours_t, theirs_t) if ours_t and theirs_t else median_ratio([], []),
+            "vs_keras": ratio[""],
+            "tape_vs_keras": ratio["_tape"],
             "errors": errors,
         })
     log(f"small tensors: {len(results)} names")
@@ -802,11 +819,12 @@ def evaluate(results: dict) -> list[dict]:
             add(name, "backward_copy", f"{format_size(size)} forward+backward, tf.function",
                 cell["vs_copy"]["median"], limit)
     for row in results.get("small") or []:
-        r = row["vs_keras"]
-        if r["median"] is not None and r["median"] > TARGETS["keras"]:
-            marginal = r["median"] <= MARGINAL or r["q1"] <= TARGETS["keras"]
-            add(row["name"], "keras", "[1, 1024] eager, one call", r["median"], TARGETS["keras"],
-                marginal, [r["q1"], r["q3"]])
+        for key, what in (("vs_keras", "one call"), ("tape_vs_keras", "one call and its gradient")):
+            r = row.get(key)  # reports from before the tape column have none
+            if r and r["median"] is not None and r["median"] > TARGETS["keras"]:
+                marginal = r["median"] <= MARGINAL or r["q1"] <= TARGETS["keras"]
+                add(row["name"], "keras", f"[1, 1024] eager, {what}", r["median"], TARGETS["keras"],
+                    marginal, [r["q1"], r["q3"]])
     memory = results.get("memory") or {}
     for row in memory.get("rows", []):
         if "error" in row:
@@ -873,7 +891,8 @@ KERNEL_COLUMNS = (
     "name", "mode", "fwd / Keras", "fwd+bwd / Keras", "fwd / copy", "fwd+bwd / copy",
     "Keras fwd / copy", "Keras fwd+bwd / copy", "missed",
 )
-SMALL_COLUMNS = ("name", "keras_acts µs", "Keras µs", "keras_acts / Keras", "missed")
+SMALL_COLUMNS = ("name", "keras_acts µs", "Keras µs", "keras_acts / Keras",
+                 "with gradient: keras_acts µs", "Keras µs", "keras_acts / Keras", "missed")
 MEMORY_COLUMNS = ("name", "peak MiB", "peak / relu", "step MiB", "step / relu", "peak / Keras",
                   "missed")
 TRAINING_COLUMNS = ("name", "baseline", "keras_acts steps/s", "baseline steps/s",
@@ -904,6 +923,8 @@ METHOD = """\
   `keras.activations.get(name)`.
 * Small tensors: one eager call on `[1, 1024]`, timed in blocks of
   {small_calls} calls, {small_rounds} paired alternating blocks; µs are medians.
+  "With gradient": the call under a `tf.GradientTape` and `tape.gradient` of its
+  output (a training loop without `tf.function`).
 * Memory: `tf.config.experimental.get_memory_info('CPU:0')` ({memory_how}).
   TensorFlow's CPU allocator counts allocations of 256 KiB and more, which
   here is every activation, gradient and weight matrix ({tensor_kib} KiB each);
@@ -1031,16 +1052,19 @@ def render_markdown(results: dict) -> str:
     for size in config["sizes"]:
         lines += _kernel_lines(results, size)
     if results.get("small") is not None:
-        lines += ["", "## Small tensors: one eager call on [1, 1024]", ""]
+        lines += ["", "## Small tensors: one eager call on [1, 1024], alone and with its gradient", ""]
         rows = []
         for row in results["small"]:
-            r = row["vs_keras"]["median"]
-            rows.append([
-                row["name"], _fmt(row["us"].get("ours"), 1),
-                _fmt(row["us"].get("keras"), 1) if row["keras_has"] else "n/a",
-                _mark(r, r is not None and r > TARGETS["keras"]) if row["keras_has"] else "n/a",
-                "K" if r is not None and r > TARGETS["keras"] else "",
-            ])
+            cells, slower = [row["name"]], False
+            for suffix, key in (("", "vs_keras"), ("_tape", "tape_vs_keras")):
+                r = (row.get(key) or {}).get("median")
+                slower = slower or (r is not None and r > TARGETS["keras"])
+                cells += [
+                    _fmt(row["us"].get("ours" + suffix), 1),
+                    _fmt(row["us"].get("keras" + suffix), 1) if row["keras_has"] else "n/a",
+                    _mark(r, r is not None and r > TARGETS["keras"]) if row["keras_has"] else "n/a",
+                ]
+            rows.append(cells + ["K" if slower else ""])
         lines += _table(SMALL_COLUMNS, rows)
         copy_us = [row["us"].get("copy") for row in results["small"] if row["us"].get("copy")]
         if copy_us:

@@ -74,7 +74,10 @@ def test_kernel_table_has_every_name_and_mode(quick_run):
 def test_other_tables(quick_run):
     _, report, raw = quick_run
     assert [r[0] for r in _rows(report, bench.SUMMARY_COLUMNS)] == list(NAMES)
-    assert [r[0] for r in _rows(report, bench.SMALL_COLUMNS)] == list(NAMES)
+    small = _rows(report, bench.SMALL_COLUMNS)
+    assert [r[0] for r in small] == list(NAMES)
+    assert [r[6] == "n/a" for r in small] == [True, False]  # with its gradient: Keras lacks lisht
+    assert all(row["us"]["ours_tape"] > 0 and row["tape_vs_keras"] for row in raw["small"])
     assert [r[0] for r in _rows(report, bench.MEMORY_COLUMNS)] == list(NAMES)
     training = _rows(report, bench.TRAINING_COLUMNS)
     assert [r[0] for r in training] == [bench.CONTROL, *NAMES]  # the control first: relu / relu
@@ -133,3 +136,15 @@ def test_keras_acts_bench_verb_and_module_entry_point(tmp_path):
     result = subprocess.run([sys.executable, "-m", "benchmarks.bench", "--help"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0 and "--quick" in result.stdout
+
+
+def test_a_small_call_with_its_gradient_slower_than_keras_is_a_miss():
+    def row(alone, with_gradient):
+        ratio = [{"median": m, "q1": m - 0.1, "q3": m + 0.1, "n": 15} for m in (alone, with_gradient)]
+        return {"name": "elu", "keras_has": True, "us": {}, "vs_keras": ratio[0],
+                "tape_vs_keras": ratio[1], "errors": {}}
+
+    misses = bench.evaluate({"small": [row(0.9, 1.4)]})
+    assert [(m["target"], m["where"]) for m in misses] == [
+        ("keras", "[1, 1024] eager, one call and its gradient")]
+    assert bench.evaluate({"small": [row(0.9, 0.95)]}) == []
