@@ -39,6 +39,13 @@ except ImportError:  # pragma: no cover - a TensorFlow that moved it: always rec
         return True
 
 
+try:  # TensorFlow's tape, private: what tf.custom_gradient records eagerly, without its Python
+    from tensorflow.python.eager.record import record_operation as _record_operation
+    from tensorflow.python.eager.record import stop_recording as _stop_recording
+except ImportError:  # pragma: no cover - a TensorFlow that moved them: tf.custom_gradient
+    _record_operation = _stop_recording = None
+
+
 try:  # TensorFlow's XLA op, private: values XLA may not merge with computations before it
     from tensorflow.compiler.tf2xla.python.xla import optimization_barrier as _xla_barrier
 except ImportError:  # pragma: no cover - a TensorFlow that moved it: no barrier
@@ -188,12 +195,16 @@ def _compiled(fn: Callable, options: tuple, tensors: tuple) -> Callable:
     key = (fn, options, tuple((t.dtype, t.shape.rank) for t in tensors))
     compiled = _COMPILED.get(key)
     if compiled is None:
-        specs = [tf.TensorSpec(None if t.shape.rank is None else [None] * t.shape.rank, t.dtype)
-                 for t in tensors]
-        compiled = tf.function(lambda *args: fn(*args, *options), input_signature=specs,
-                               jit_compile=True, autograph=False)
+        compiled = _traced(fn, options, tensors, jit_compile=True)
         _COMPILED[key] = compiled
     return compiled
+
+
+def _traced(fn: Callable, options: tuple, tensors: tuple, jit_compile: bool) -> Callable:
+    specs = [tf.TensorSpec(None if t.shape.rank is None else [None] * t.shape.rank, t.dtype)
+             for t in tensors]
+    return tf.function(lambda *args: fn(*args, *options), input_signature=specs,
+                       jit_compile=jit_compile, autograph=False)
 
 
 _COMPILED: dict = {}
@@ -209,13 +220,31 @@ def _direct(fn: Callable, options: tuple, tensors: tuple) -> Callable:
     """:func:`_compiled`'s function for eager calls: its traced graph run as one
     eager op, about 10 µs (one TensorFlow op costs 5-10 µs eagerly), not through
     tf.function's ~100 µs of Python dispatch. It records nothing on a tape (the
-    caller's custom gradient does), and returns the output tensor."""
+    caller's custom gradient does), and returns the output tensor. Where ``fn`` is
+    one TensorFlow kernel outside XLA, ``fn`` itself, uncompiled."""
     key = (fn, options, tuple([(t.dtype, t.shape.rank) for t in tensors]))
     direct = _DIRECT.get(key)
     if direct is None:
-        direct = _direct_call(_compiled(fn, options, tensors).get_concrete_function())
+        # A pass that is one TensorFlow kernel outside XLA runs as itself: 5 µs eagerly,
+        # a compiled call 10 (EluGrad; softplus's forward, which XLA computes otherwise).
+        if _kernels(_traced(fn, options, tensors, jit_compile=False).get_concrete_function().graph) <= 1:
+            direct = functools.partial(_uncompiled, fn, options)
+        else:
+            direct = _direct_call(_compiled(fn, options, tensors).get_concrete_function())
         _DIRECT[key] = direct
     return direct
+
+
+_NOT_KERNELS = frozenset({"Placeholder", "Const", "Identity", "IdentityN", "NoOp"})
+
+
+def _kernels(graph) -> int:
+    """How many ops of ``graph`` compute something (not inputs, constants, identities)."""
+    return sum(op.type not in _NOT_KERNELS for op in graph.get_operations())
+
+
+def _uncompiled(fn, options, *tensors):
+    return fn(*tensors, *options)
 
 
 def _direct_call(concrete) -> Callable:
@@ -309,9 +338,12 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     ``small_eagerly_below`` limits that to smaller tensors, for formulas XLA runs
     slower per element than TensorFlow (a sort) which still gain from one launch.
 
-    Eagerly, with no tape recording, only ``forward`` runs: recording a custom
-    gradient costs about 70 µs per call, many times a small tensor's forward
-    pass. Unfused, the backward ops wait for the upstream gradient; without
+    Eagerly, with no tape recording, only ``forward`` runs. Under a tape, the call
+    is one operation on it with ``backward`` as its gradient, recorded directly
+    (``tf.custom_gradient`` spends about 100 µs of Python a call eagerly, many times
+    a small tensor's forward pass). Eagerly, a pass that is one TensorFlow kernel
+    outside XLA runs as itself, never compiled (:func:`_direct`). In graphs,
+    unfused, the backward ops wait for the upstream gradient; without
     that, TensorFlow's dataflow runs the part that depends on ``x`` alone
     (``exp(-y)`` of ``dy * (1 - exp(-y))``) during the forward pass and keeps
     its result until the backward pass.
@@ -338,6 +370,24 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
             if compiled:
                 return (_direct if direct else _compiled)(fn, options, tensors)(*tensors)
             return fn(*tensors, *options)
+
+        if eager and _record_operation is not None:
+            # One entry on the tape, as tf.custom_gradient makes eagerly, without its
+            # ~100 µs of Python (a variable watcher, nests, an inspected signature, an
+            # identity op): a small layer's eager training step took 2-2.6x Keras's time.
+            # The forward ops themselves are not recorded (nor their tensors kept).
+            with _stop_recording():
+                y = run(forward, compiles(x, True, fuse_forward), x, direct=True)
+                if y is x:  # the tape needs an output of its own
+                    y = tf.identity(x)
+            kept, backward_compiles = _kept(keep, x, y), compiles(x, True, fuse_backward)
+
+            def eager_gradient(dy):
+                # Recorded (a tape of a tape: second derivatives) unless nothing records.
+                return [run(backward, backward_compiles, dy, *kept, direct=not _tape_is_recording())]
+
+            _record_operation(forward.__name__, [y], [x], eager_gradient)
+            return y
 
         @tf.custom_gradient
         def differentiate(t):

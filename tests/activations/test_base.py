@@ -77,3 +77,53 @@ def test_autograph_calls_every_function_as_it_is():
     x = tf.constant([-1.0, 0.5])
     traced = tf.function(keras_acts.get("elish"))  # autograph=True, the default
     np.testing.assert_array_equal(traced(x).numpy(), keras_acts.get("elish")(x).numpy())
+
+
+def test_eager_tape_records_one_operation_with_the_functions_own_gradient():
+    """Eagerly under a tape, keras_acts records its gradient on the tape itself, through
+    TensorFlow's private record_operation (tf.custom_gradient's Python cost ~100 µs a
+    call, more than a small layer's whole step): loud if TensorFlow moves it."""
+    import keras_acts
+    from keras_acts.activations import _base
+
+    assert _base._record_operation is not None and _base._record_operation.__module__.startswith(
+        "tensorflow"), (f"TensorFlow {tf.__version__} moved record_operation (see "
+                        "keras_acts/activations/_base.py): eager gradients now take tf.custom_gradient.")
+    x = tf.constant([-30.0, -1e-3, 0.5, 4.0], tf.float64)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = keras_acts.activations.elu(x)
+        z = keras_acts.activations.softplus(x)
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), np.where(x > 0, 1.0, np.exp(x)), rtol=1e-15)
+    np.testing.assert_allclose(tape.gradient(z, x).numpy(), 1 / (1 + np.exp(-x.numpy())), rtol=1e-15)
+
+
+@pytest.mark.parametrize("name, second", [
+    ("elu", lambda x: np.where(x > 0, 0.0, np.exp(x))),
+    ("softplus", lambda x: np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))) ** 2),
+    ("gelu", lambda x: np.exp(-x * x / 2) / np.sqrt(2 * np.pi) * (2 - x * x)),
+])
+def test_second_derivatives_eagerly_through_nested_tapes(name, second):
+    import keras_acts
+
+    x64 = np.array([-6.0, -1.5, -0.25, 0.3, 2.0, 7.0])
+    x = tf.constant(x64, tf.float32)
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = keras_acts.get(name)(x)
+        first = inner.gradient(y, x)
+    np.testing.assert_allclose(outer.gradient(first, x).numpy(), second(x64), rtol=2e-5, atol=1e-7)
+
+
+def test_a_pass_of_one_tensorflow_kernel_runs_eagerly_as_itself():
+    """A compiled call costs about 10 µs eagerly, one TensorFlow kernel 5: the eager way
+    of a pass is compiled only where it is more than one kernel outside XLA."""
+    from keras_acts.activations import _base
+
+    x = tf.constant([[-1.0, 2.0]])
+    one = _base._direct(lambda dy, y: tf.raw_ops.EluGrad(gradients=dy, outputs=y), (), (x, x))
+    two = _base._direct(lambda dy, y: dy * tf.math.exp(y), (), (x, x))
+    assert getattr(one, "__name__", None) != "call_function" and two.__name__ == "call_function"
+    np.testing.assert_array_equal(one(x, x).numpy(), tf.raw_ops.EluGrad(gradients=x, outputs=x).numpy())
