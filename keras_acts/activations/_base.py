@@ -383,8 +383,10 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
             kept, backward_compiles = _kept(keep, x, y), compiles(x, True, fuse_backward)
 
             def eager_gradient(dy):
-                # Recorded (a tape of a tape: second derivatives) unless nothing records.
-                return [run(backward, backward_compiles, dy, *kept, direct=not _tape_is_recording())]
+                # Recorded (a tape of a tape: second derivatives) unless nothing records; in
+                # a graph where tape.jacobian's pfor traces it, a function call.
+                direct = tf.executing_eagerly() and not _tape_is_recording()
+                return [run(backward, backward_compiles, dy, *kept, direct=direct)]
 
             _record_operation(forward.__name__, [y], [x], eager_gradient)
             return y

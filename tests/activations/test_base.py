@@ -1,5 +1,7 @@
 """keras_acts/activations/_base.py: the helpers formulas share."""
 
+import math
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -127,3 +129,36 @@ def test_a_pass_of_one_tensorflow_kernel_runs_eagerly_as_itself():
     two = _base._direct(lambda dy, y: dy * tf.math.exp(y), (), (x, x))
     assert getattr(one, "__name__", None) != "call_function" and two.__name__ == "call_function"
     np.testing.assert_array_equal(one(x, x).numpy(), tf.raw_ops.EluGrad(gradients=x, outputs=x).numpy())
+
+
+def _softmax_jacobian(x):
+    p = np.exp(x - x.max()) / np.exp(x - x.max()).sum()
+    return np.diag(p) - np.outer(p, p)
+
+
+@pytest.mark.parametrize("name, jacobian", [
+    ("elu", lambda x: np.diag(np.where(x > 0, 1.0, np.exp(x)))),
+    ("softplus", lambda x: np.diag(1 / (1 + np.exp(-x)))),
+    ("gelu", lambda x: np.diag([math.erfc(-v / math.sqrt(2)) / 2 + v * math.exp(-v * v / 2)
+                                / math.sqrt(2 * math.pi) for v in x])),
+    ("leaky_relu", lambda x: np.diag(np.where(x > 0, 1.0, 0.2))),
+    ("softmax", _softmax_jacobian),
+])
+def test_eager_jacobians_and_forward_mode_through_the_recorded_gradient(name, jacobian):
+    """tape.jacobian runs the recorded gradient inside a graph (pfor) or a while loop, and
+    ForwardAccumulator transposes it: every way must reach keras_acts's own gradient."""
+    import keras_acts
+
+    x64 = np.array([-2.0, -0.5, 0.3, 3.0])
+    x, expected = tf.constant(x64, tf.float32), jacobian(x64)
+    fn = keras_acts.get(name)
+    for use_pfor in (True, False):
+        with tf.GradientTape(persistent=not use_pfor) as tape:
+            tape.watch(x)
+            y = fn(x)
+        got = tape.jacobian(y, x, experimental_use_pfor=use_pfor).numpy()
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7, err_msg=f"pfor={use_pfor}")
+    tangent = np.array([1.0, -2.0, 0.5, 0.25])
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(tangent, tf.float32)) as accumulator:
+        y = fn(x)
+    np.testing.assert_allclose(accumulator.jvp(y).numpy(), expected @ tangent, rtol=1e-5, atol=1e-7)
