@@ -350,6 +350,7 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     """
 
     small_eager = fuse_forward if fuse_small_eagerly is None else fuse_small_eagerly
+    op_name = getattr(forward, "__name__", "keras_acts_activation")  # the tape's name for a call
     small_eager = small_eager and fuse_from is not None
 
     def compiles(x, eager, fused_when_large):
@@ -388,7 +389,7 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
                 direct = tf.executing_eagerly() and not _tape_is_recording()
                 return [run(backward, backward_compiles, dy, *kept, direct=direct)]
 
-            _record_operation(forward.__name__, [y], [x], eager_gradient)
+            _record_operation(op_name, [y], [x], eager_gradient)
             return y
 
         @tf.custom_gradient
