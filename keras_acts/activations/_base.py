@@ -221,18 +221,27 @@ def _direct(fn: Callable, options: tuple, tensors: tuple) -> Callable:
     eager op, about 10 µs (one TensorFlow op costs 5-10 µs eagerly), not through
     tf.function's ~100 µs of Python dispatch. It records nothing on a tape (the
     caller's custom gradient does), and returns the output tensor. Where ``fn`` is
-    one TensorFlow kernel outside XLA, ``fn`` itself, uncompiled."""
+    one TensorFlow kernel outside XLA, ``fn`` itself on small tensors (:func:`_small_as_itself`)."""
     key = (fn, options, tuple([(t.dtype, t.shape.rank) for t in tensors]))
     direct = _DIRECT.get(key)
     if direct is None:
-        # A pass that is one TensorFlow kernel outside XLA runs as itself: 5 µs eagerly,
-        # a compiled call 10 (EluGrad; softplus's forward, which XLA computes otherwise).
+        direct = _direct_call(_compiled(fn, options, tensors).get_concrete_function())
         if _kernels(_traced(fn, options, tensors, jit_compile=False).get_concrete_function().graph) <= 1:
-            direct = functools.partial(_uncompiled, fn, options)
-        else:
-            direct = _direct_call(_compiled(fn, options, tensors).get_concrete_function())
+            direct = _small_as_itself(direct, fn, options)
         _DIRECT[key] = direct
     return direct
+
+
+def _small_as_itself(compiled: Callable, fn: Callable, options: tuple) -> Callable:
+    """``compiled``, but ``fn`` itself on tensors under :data:`FUSE_FROM` elements, for a
+    pass that is one TensorFlow kernel outside XLA: 5 µs eagerly, a compiled call 10
+    (EluGrad; softplus's forward pass, which inside XLA is a faster formula on large tensors)."""
+    def call(*tensors):
+        if math.prod(tensors[0].shape.as_list()) < FUSE_FROM:
+            return fn(*tensors, *options)
+        return compiled(*tensors)
+
+    return call
 
 
 _NOT_KERNELS = frozenset({"Placeholder", "Const", "Identity", "IdentityN", "NoOp"})
@@ -241,10 +250,6 @@ _NOT_KERNELS = frozenset({"Placeholder", "Const", "Identity", "IdentityN", "NoOp
 def _kernels(graph) -> int:
     """How many ops of ``graph`` compute something (not inputs, constants, identities)."""
     return sum(op.type not in _NOT_KERNELS for op in graph.get_operations())
-
-
-def _uncompiled(fn, options, *tensors):
-    return fn(*tensors, *options)
 
 
 def _direct_call(concrete) -> Callable:

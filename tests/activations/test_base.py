@@ -119,16 +119,21 @@ def test_second_derivatives_eagerly_through_nested_tapes(name, second):
     np.testing.assert_allclose(outer.gradient(first, x).numpy(), second(x64), rtol=2e-5, atol=1e-7)
 
 
-def test_a_pass_of_one_tensorflow_kernel_runs_eagerly_as_itself():
-    """A compiled call costs about 10 µs eagerly, one TensorFlow kernel 5: the eager way
-    of a pass is compiled only where it is more than one kernel outside XLA."""
+def test_a_pass_of_one_tensorflow_kernel_runs_eagerly_as_itself_on_small_tensors():
+    """A compiled call costs about 10 µs eagerly, one TensorFlow kernel 5: on small
+    tensors, a pass that is one kernel outside XLA runs as that kernel. On large ones the
+    compiled pass stays, which may be a faster formula (softplus's inside XLA)."""
     from keras_acts.activations import _base
 
-    x = tf.constant([[-1.0, 2.0]])
-    one = _base._direct(lambda dy, y: tf.raw_ops.EluGrad(gradients=dy, outputs=y), (), (x, x))
-    two = _base._direct(lambda dy, y: dy * tf.math.exp(y), (), (x, x))
-    assert getattr(one, "__name__", None) != "call_function" and two.__name__ == "call_function"
-    np.testing.assert_array_equal(one(x, x).numpy(), tf.raw_ops.EluGrad(gradients=x, outputs=x).numpy())
+    rng = np.random.default_rng(0)
+    small, large = (tf.constant(rng.normal(0, 5, shape).astype(np.float32)) for shape in ([1, 1024], [64, 1024]))
+    direct = _base._direct(softplus_kernel, (), (small,))
+    np.testing.assert_array_equal(direct(small).numpy(), tf.raw_ops.Softplus(features=small).numpy())
+    compiled = _base._compiled(softplus_kernel, (), (large,))(large).numpy()
+    assert not np.array_equal(compiled, tf.raw_ops.Softplus(features=large).numpy())  # another formula
+    np.testing.assert_array_equal(direct(large).numpy(), compiled)
+    two = _base._direct(lambda dy, y: dy * tf.math.exp(y), (), (small, small))
+    assert two.__name__ == "call_function"  # more than one kernel: compiled at every size
 
 
 def _softmax_jacobian(x):
