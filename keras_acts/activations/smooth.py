@@ -382,8 +382,9 @@ def _softplus_gradient(dy, y, beta):
     return expm1_nonpositive(constant(-beta, y) * y) * -dy
 
 
-# Small tensors eagerly: TensorFlow's kernel, one op (_direct runs it as itself).
-_unit_softplus = gradient_from_output(lambda dy, y: _softplus_gradient(dy, y, 1.0))(softplus_kernel)
+# Small tensors eagerly: TensorFlow's kernel, one op, called with no dispatch of ours.
+_unit_softplus = gradient_from_output(lambda dy, y: _softplus_gradient(dy, y, 1.0),
+                                      fuse_small_eagerly=False)(softplus_kernel)
 
 
 @gradient_from_output(_softplus_gradient)
