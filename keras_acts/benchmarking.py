@@ -18,8 +18,9 @@ What it measures (see ``METHOD`` below for the text written into the report):
   function of the same name and to the copy ``y = x * s`` (``s`` a runtime
   scalar) in the same mode and direction, measured side by side: paired,
   alternating repeats, a ratio per repeat, the median of the ratios.
-* small: one eager call on a ``[1, 1024]`` tensor, as a ratio to Keras, alone and
-  under a ``tf.GradientTape`` with its gradient (a training loop without tf.function).
+* small: one eager call on a ``[1, 1024]`` tensor, as a ratio to Keras: alone, under a
+  ``tf.GradientTape`` with its gradient (a training loop without tf.function), and after
+  a small matrix product (a layer's eager step).
 * memory: the CPU allocator's peak during one training step of a 20-layer
   ``Dense(1024)`` stack (batch 1024, Adam) with each activation, as a ratio
   to the same stack with Keras's ``relu``.
@@ -484,11 +485,25 @@ def _with_gradient(fn: Callable) -> Callable:
     return run
 
 
+def _after_product(fn: Callable, h: tf.Tensor, w: tf.Tensor) -> Callable:
+    """``fn`` of a matrix product: a layer's eager step. A compiled call costs more
+    between ops that use the thread pool than in a loop of itself."""
+    return lambda x: fn(tf.matmul(h, w))
+
+
+SMALL_SUFFIXES = {"": "vs_keras", "_tape": "tape_vs_keras", "_layer": "layer_vs_keras"}
+SMALL_WHERE = {"vs_keras": "[1, 1024] eager, one call",
+               "tape_vs_keras": "[1, 1024] eager, one call and its gradient",
+               "layer_vs_keras": "[8, 128] eager, one call after a matrix product"}
+
+
 def bench_small(config: Config, names: Sequence[str]) -> list[dict]:
-    """One eager call on a [1, 1024] tensor, alone and with its gradient under a
-    tape: microseconds and the ratios to Keras."""
+    """One eager call on a [1, 1024] tensor: alone, with its gradient under a tape, and
+    on the [8, 128] product of two matrices: microseconds and the ratios to Keras."""
     rng = np.random.default_rng(config.seed)
     x = tf.constant(rng.standard_normal((1, ROW), dtype=np.float32) * 2)
+    h = tf.constant(rng.standard_normal((8, ROW // 8), dtype=np.float32))
+    w = tf.constant(rng.standard_normal((ROW // 8, ROW // 8), dtype=np.float32) / 4)
     s = tf.constant(1.5)
     results = []
     for name in names:
@@ -496,24 +511,19 @@ def bench_small(config: Config, names: Sequence[str]) -> list[dict]:
         runners = {"ours": registry.spec(name).fn, "copy": lambda x: x * s}
         if theirs is not None:
             runners["keras"] = theirs
-        runners.update({f"{key}_tape": _with_gradient(fn) for key, fn in list(runners.items())})
+        plain = list(runners.items())
+        runners.update({f"{key}_tape": _with_gradient(fn) for key, fn in plain})
+        runners.update({f"{key}_layer": _after_product(fn, h, w) for key, fn in plain})
         times, errors = paired_times(
             runners, (x,), config.small_rounds, config.small_rounds, 0.0, calls=config.small_calls,
             warmup_calls=max(config.warmup_calls, 3),
         )
         us = {k: statistics.median(v) * 1e6 for k, v in times.items() if v}
-        ratio = {}
-        for suffix in ("", "_tape"):
+        row = {"name": name, "keras_has": theirs is not None, "us": us, "errors": errors}
+        for suffix, key in SMALL_SUFFIXES.items():
             ours_t, theirs_t = times.get("ours" + suffix), times.get("keras" + suffix)
-            ratio[suffix] = median_ratio(ours_t, theirs_t) if ours_t and theirs_t else median_ratio([], [])
-        results.append({
-            "name": name,
-            "keras_has": theirs is not None,
-            "us": us,
-            "vs_keras": ratio[""],
-            "tape_vs_keras": ratio["_tape"],
-            "errors": errors,
-        })
+            row[key] = median_ratio(ours_t, theirs_t) if ours_t and theirs_t else median_ratio([], [])
+        results.append(row)
     log(f"small tensors: {len(results)} names")
     return results
 
@@ -819,11 +829,11 @@ def evaluate(results: dict) -> list[dict]:
             add(name, "backward_copy", f"{format_size(size)} forward+backward, tf.function",
                 cell["vs_copy"]["median"], limit)
     for row in results.get("small") or []:
-        for key, what in (("vs_keras", "one call"), ("tape_vs_keras", "one call and its gradient")):
-            r = row.get(key)  # reports from before the tape column have none
+        for key, what in SMALL_WHERE.items():
+            r = row.get(key)  # reports from before a column was added have none
             if r and r["median"] is not None and r["median"] > TARGETS["keras"]:
                 marginal = r["median"] <= MARGINAL or r["q1"] <= TARGETS["keras"]
-                add(row["name"], "keras", f"[1, 1024] eager, {what}", r["median"], TARGETS["keras"],
+                add(row["name"], "keras", what, r["median"], TARGETS["keras"],
                     marginal, [r["q1"], r["q3"]])
     memory = results.get("memory") or {}
     for row in memory.get("rows", []):
@@ -892,7 +902,8 @@ KERNEL_COLUMNS = (
     "Keras fwd / copy", "Keras fwd+bwd / copy", "missed",
 )
 SMALL_COLUMNS = ("name", "keras_acts µs", "Keras µs", "keras_acts / Keras",
-                 "with gradient: keras_acts µs", "Keras µs", "keras_acts / Keras", "missed")
+                 "with gradient: keras_acts µs", "Keras µs", "keras_acts / Keras",
+                 "after a product: keras_acts µs", "Keras µs", "keras_acts / Keras", "missed")
 MEMORY_COLUMNS = ("name", "peak MiB", "peak / relu", "step MiB", "step / relu", "peak / Keras",
                   "missed")
 TRAINING_COLUMNS = ("name", "baseline", "keras_acts steps/s", "baseline steps/s",
@@ -924,7 +935,10 @@ METHOD = """\
 * Small tensors: one eager call on `[1, 1024]`, timed in blocks of
   {small_calls} calls, {small_rounds} paired alternating blocks; µs are medians.
   "With gradient": the call under a `tf.GradientTape` and `tape.gradient` of its
-  output (a training loop without `tf.function`).
+  output (a training loop without `tf.function`). "After a product": the call on
+  `matmul` of an [8, 128] and a [128, 128] matrix, product included (a layer's eager
+  step; between ops that use the thread pool, a compiled call costs more than in a
+  loop of itself).
 * Memory: `tf.config.experimental.get_memory_info('CPU:0')` ({memory_how}).
   TensorFlow's CPU allocator counts allocations of 256 KiB and more, which
   here is every activation, gradient and weight matrix ({tensor_kib} KiB each);
@@ -1052,11 +1066,11 @@ def render_markdown(results: dict) -> str:
     for size in config["sizes"]:
         lines += _kernel_lines(results, size)
     if results.get("small") is not None:
-        lines += ["", "## Small tensors: one eager call on [1, 1024], alone and with its gradient", ""]
+        lines += ["", "## Small tensors: one eager call on 1024 elements, alone, with its gradient, after a product", ""]
         rows = []
         for row in results["small"]:
             cells, slower = [row["name"]], False
-            for suffix, key in (("", "vs_keras"), ("_tape", "tape_vs_keras")):
+            for suffix, key in SMALL_SUFFIXES.items():
                 r = (row.get(key) or {}).get("median")
                 slower = slower or (r is not None and r > TARGETS["keras"])
                 cells += [
