@@ -346,8 +346,8 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     Eagerly, with no tape recording, only ``forward`` runs. Under a tape, the call
     is one operation on it with ``backward`` as its gradient, recorded directly
     (``tf.custom_gradient`` spends about 100 µs of Python a call eagerly, many times
-    a small tensor's forward pass). Eagerly, a pass that is one TensorFlow kernel
-    outside XLA runs as itself, never compiled (:func:`_direct`). In graphs,
+    a small tensor's forward pass). Eagerly, on small tensors, a pass that is one
+    TensorFlow kernel outside XLA runs as that kernel (:func:`_direct`). In graphs,
     unfused, the backward ops wait for the upstream gradient; without
     that, TensorFlow's dataflow runs the part that depends on ``x`` alone
     (``exp(-y)`` of ``dy * (1 - exp(-y))``) during the forward pass and keeps
@@ -355,8 +355,8 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     """
 
     small_eager = fuse_forward if fuse_small_eagerly is None else fuse_small_eagerly
-    op_name = getattr(forward, "__name__", "keras_acts_activation")  # the tape's name for a call
     small_eager = small_eager and fuse_from is not None
+    op_name = getattr(forward, "__name__", "keras_acts_activation")  # the tape's name for a call
 
     def compiles(x, eager, fused_when_large):
         """Whether a pass on ``x`` runs as a compiled kernel."""
