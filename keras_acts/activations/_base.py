@@ -237,7 +237,7 @@ def _small_as_itself(compiled: Callable, fn: Callable, options: tuple) -> Callab
     pass that is one TensorFlow kernel outside XLA: 5 µs eagerly, a compiled call 10
     (EluGrad; softplus's forward pass, which inside XLA is a faster formula on large tensors)."""
     def call(*tensors):
-        if math.prod(tensors[0].shape.as_list()) < FUSE_FROM:
+        if not is_large(tensors[0], FUSE_FROM, eager=True):
             return fn(*tensors, *options)
         return compiled(*tensors)
 
