@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import tensorflow as tf
 
 from keras_acts.activations._base import (
     FUSE_FROM,
     activation,
+    eager_compiled,
+    eager_shape,
     gradient_from_output,
     in_xla_context,
     is_large,
+    rank_of,
 )
 
 
@@ -25,7 +30,7 @@ except (ImportError, AttributeError):  # pragma: no cover - a TensorFlow that mo
 
 def check_axis(x: tf.Tensor, axis: int) -> int:
     """``axis`` validated against ``x``'s rank, as a non-negative index."""
-    rank = x.shape.rank
+    rank = rank_of(x)
     if rank == 0:
         raise ValueError("softmax-like activations need an input of rank >= 1, got a scalar.")
     if not isinstance(axis, int) or isinstance(axis, bool):
@@ -37,15 +42,16 @@ def check_axis(x: tf.Tensor, axis: int) -> int:
 
 def _along(fn, x, axis):
     """``fn`` (which works on the last axis) applied along ``axis``; None is all axes."""
+    rank = rank_of(x)
     if axis is None:
-        if x.shape.rank == 0:
+        if rank == 0:
             check_axis(x, -1)
         return tf.reshape(fn(tf.reshape(x, [-1])), tf.shape(x))
     axis = check_axis(x, axis)
-    last = x.shape.rank - 1
+    last = rank - 1
     if axis == last:
         return fn(x)
-    perm = list(range(x.shape.rank))
+    perm = list(range(rank))
     perm[axis], perm[last] = last, axis
     return tf.transpose(fn(tf.transpose(x, perm)), perm)
 
@@ -101,23 +107,34 @@ def _unless(needs_care, fast, careful, name, *, on_output=False, nan_check_on_ho
     ``careful`` alone too: there each op costs its dispatch (1-2 µs), not its
     passes over memory, and the check and the conditional cost about 18 µs.
     ``nan_check_on_host``: ``needs_care`` is whether the output, at most 1 in magnitude,
-    holds a NaN; eagerly, on a small tensor in host memory, NumPy checks it instead."""
+    holds a NaN; eagerly, on a tensor in host memory, NumPy checks it instead, and a
+    small tensor of several rows takes ``careful`` as one compiled kernel."""
 
     def apply(x):
         eager = tf.executing_eagerly()
         if not eager and (in_xla_context() or not is_large(x, FUSE_FROM)):
             return careful(x)
-        size = x.shape.num_elements()
+        if eager:
+            shape = eager_shape(x)
+            size = math.prod(shape)
+        else:  # a graph's batch size may be unknown (None)
+            shape, size = None, x.shape.num_elements()
         if size == 0:
             return fast(x)
+        if on_output and nan_check_on_host and eager and "CPU" in x.device:
+            if size < FUSE_FROM and shape[-1] < size:
+                # TensorFlow's softmax kernel takes 25-45 µs on a small tensor of several
+                # rows ([8, 128]: Keras's softmax 50-65 µs), the compiled form 13.
+                return eager_compiled(careful, x)
+            y = fast(x)
+            # The dot product of the output's own buffer with itself is NaN where any entry
+            # is, and cannot overflow (y <= 1): under a microsecond on [1, 1024], where two
+            # TensorFlow ops and a conditional take about 10 µs; 0.56 ms at 2^22, where a
+            # TensorFlow sum, is_nan and the conditional take 0.77.
+            square = np.vdot(*[_host_array(y)] * 2)
+            return careful(x) if square != square else y
         if on_output:
             y = fast(x)
-            if nan_check_on_host and eager and size < FUSE_FROM and "CPU" in y.device:
-                # The dot product of the small output's own buffer with itself (BLAS, under
-                # a microsecond) is NaN where any entry is, and cannot overflow (y <= 1);
-                # two TensorFlow ops and a conditional take about 10 µs eagerly.
-                square = np.vdot(*[_host_array(y)] * 2)
-                return careful(x) if square != square else y
             return tf.cond(needs_care(y), lambda: careful(x), lambda: y)
         return tf.cond(needs_care(x), lambda: careful(x), lambda: fast(x))
 
@@ -174,7 +191,7 @@ def _softmax_careful(x):
 
 
 # TensorFlow's softmax kernel, and its ops for the gradient, are faster than XLA's reductions.
-# On small tensors eagerly, the kernel and a NaN check by NumPy on the output's buffer take
+# On one small row eagerly, the kernel and a NaN check by NumPy on the output's buffer take
 # about 8 µs, Keras's softmax 10 and the compiled careful form 15.
 # The kernel's output unless it holds a NaN, then the careful form: where a row of x holds
 # +inf (inf - inf) or NaN, the kernel leaves a NaN in that row (and may leave the rest of

@@ -71,6 +71,30 @@ def test_small_tensors_in_a_graph_take_the_careful_form_without_a_check(name):
     np.testing.assert_array_equal(got[0], expected)
 
 
+@pytest.mark.parametrize("shape", [(1, 1024), (8, 128), (64, 1024)])
+def test_eager_softmax_gives_the_limits_whichever_way_it_runs(shape):
+    """Eagerly, one small row runs TensorFlow's kernel checked on the host, several small
+    rows the compiled careful form, a large tensor the kernel checked on the host: each
+    gives a row with +inf its limit, a row with NaN NaN, and the others the softmax."""
+    rows = np.random.default_rng(1).normal(0, 3, shape).astype(np.float32)
+    rows[0, 5] = np.inf
+    if shape[0] > 1:
+        rows[-1, 9] = np.nan
+    got = keras_acts.activations.softmax(tf.constant(rows)).numpy()
+    np.testing.assert_array_equal(got[0], _one_hot(shape[1], 5, "softmax"))
+    if shape[0] > 1:
+        assert np.isnan(got[-1]).all()
+        finite = rows[1:-1].astype(np.float64)
+        exact = np.exp(finite - finite.max(axis=1, keepdims=True))
+        exact /= exact.sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(got[1:-1], exact, rtol=1e-5, atol=1e-30)
+    clean = np.random.default_rng(2).normal(0, 3, shape).astype(np.float32)
+    exact = np.exp(clean - clean.max(axis=1, keepdims=True).astype(np.float64))
+    exact /= exact.sum(axis=1, keepdims=True)
+    got = keras_acts.activations.softmax(tf.constant(clean)).numpy()
+    np.testing.assert_allclose(got, exact, rtol=1e-5, atol=1e-30)
+
+
 @pytest.mark.parametrize("mode", ["eager", "graph"])
 def test_large_softmax_checks_the_kernels_output(mode):
     """Large tensors run TensorFlow's kernel and look for a NaN in its output: a row
