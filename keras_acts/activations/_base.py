@@ -363,6 +363,7 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
                    fuse_forward: bool = True, fuse_backward: bool = True,
                    fuse_from: int | None = FUSE_FROM,
                    fuse_small_eagerly: bool | None = None,
+                   fuse_small_backward_eagerly: bool | None = None,
                    small_eagerly_below: int | None = None) -> Callable:
     """``forward(x, *options)`` with the gradient ``backward(dy, *kept, *options)``.
 
@@ -381,7 +382,9 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     Eagerly, tensors of any size fuse where ``fuse_small_eagerly`` says so
     (default: ``fuse_forward``): a compiled kernel called eagerly costs 11-17 µs,
     about two TensorFlow ops (5-10 µs each), so on small tensors it is slower
-    only than a forward pass of one op. Like any XLA kernel it compiles once per
+    only than a forward pass of one op. ``fuse_small_backward_eagerly`` (default:
+    as the forward pass) decides it for the backward pass alone: a forward pass of
+    one kernel may have a backward pass of several. Like any XLA kernel it compiles once per
     shape, in 30-90 ms; the result for a shape never depends on what ran before.
     ``small_eagerly_below`` limits that to smaller tensors, for formulas XLA runs
     slower per element than TensorFlow (a sort) which still gain from one launch.
@@ -397,11 +400,13 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     its result until the backward pass.
     """
 
-    small_eager = fuse_forward if fuse_small_eagerly is None else fuse_small_eagerly
-    small_eager = small_eager and fuse_from is not None
+    small_forward = fuse_forward if fuse_small_eagerly is None else fuse_small_eagerly
+    small_backward = small_forward if fuse_small_backward_eagerly is None else fuse_small_backward_eagerly
+    small_forward = small_forward and fuse_from is not None
+    small_backward = small_backward and fuse_from is not None
     op_name = getattr(forward, "__name__", "keras_acts_activation")  # the tape's name for a call
 
-    def compiles(x, eager, fused_when_large):
+    def compiles(x, eager, fused_when_large, small_eager):
         """Whether a pass on ``x`` runs as a compiled kernel."""
         if eager and small_eager and (small_eagerly_below is None
                                       or x.shape.num_elements() < small_eagerly_below):
@@ -411,7 +416,7 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     def call(x, *options):
         eager = tf.executing_eagerly()
         if eager and not _tape_is_recording():  # the common eager call first: no closures
-            if compiles(x, True, fuse_forward):
+            if compiles(x, True, fuse_forward, small_forward):
                 return _direct(forward, options, (x,))(x)
             return forward(x, *options)
 
@@ -426,10 +431,10 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
             # identity op): a small layer's eager training step took 2-2.6x Keras's time.
             # The forward ops themselves are not recorded (nor their tensors kept).
             with _stop_recording():
-                y = run(forward, compiles(x, True, fuse_forward), x, direct=True)
+                y = run(forward, compiles(x, True, fuse_forward, small_forward), x, direct=True)
                 if y is x:  # the tape needs an output of its own
                     y = tf.identity(x)
-            kept, backward_compiles = _kept(keep, x, y), compiles(x, True, fuse_backward)
+            kept, backward_compiles = _kept(keep, x, y), compiles(x, True, fuse_backward, small_backward)
 
             def eager_gradient(dy):
                 # Recorded (a tape of a tape: second derivatives) unless nothing records; in
@@ -445,10 +450,10 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
             # Eagerly, a tape recording tf.function's call of the compiled forward would
             # run it as a variant that also returns every intermediate for a gradient of
             # its own (elu: 28 outputs, 10x the time); the direct call records nothing.
-            y = run(forward, compiles(t, eager, fuse_forward), t, direct=eager)
+            y = run(forward, compiles(t, eager, fuse_forward, small_forward), t, direct=eager)
             # The gradient's closure holds only what the backward pass reads: eagerly, a
             # tape keeps whatever it holds (x too, before, for a gradient from y alone).
-            kept, backward_compiles = _kept(keep, t, y), compiles(t, eager, fuse_backward)
+            kept, backward_compiles = _kept(keep, t, y), compiles(t, eager, fuse_backward, small_backward)
 
             def gradient(dy):
                 tensors = kept

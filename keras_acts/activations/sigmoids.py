@@ -151,7 +151,8 @@ def _inside_gradient(dy, y, min_val, max_val):
     return tf.raw_ops.ReluGrad(gradients=inside_low, features=constant(max_val, y) - y)
 
 
-@gradient_from_output(_inside_gradient, fuse_forward=False)  # forward: one TensorFlow kernel
+@gradient_from_output(_inside_gradient, fuse_forward=False,  # forward: one TensorFlow kernel
+                      fuse_small_backward_eagerly=True)  # backward: four
 def _hard_tanh(x, min_val, max_val):
     return tf.raw_ops.ClipByValue(t=x, clip_value_min=constant(min_val, x), clip_value_max=constant(max_val, x))
 

@@ -382,9 +382,11 @@ def _softplus_gradient(dy, y, beta):
     return expm1_nonpositive(constant(-beta, y) * y) * -dy
 
 
-# Small tensors eagerly: TensorFlow's kernel, one op, called with no dispatch of ours.
+# Small tensors eagerly: TensorFlow's kernel, one op, called with no dispatch of ours; its
+# backward pass, three ops, compiled (under a tape 140 µs a call, 154 op by op; Keras's 130).
 _unit_softplus = gradient_from_output(lambda dy, y: _softplus_gradient(dy, y, 1.0),
-                                      fuse_small_eagerly=False)(softplus_kernel)
+                                      fuse_small_eagerly=False,
+                                      fuse_small_backward_eagerly=True)(softplus_kernel)
 
 
 @gradient_from_output(_softplus_gradient)
