@@ -348,8 +348,7 @@ def is_large(x: tf.Tensor, threshold: int, eager: bool | None = None) -> bool:
     if eager is None:
         eager = tf.executing_eagerly()
     if eager:
-        size = _eager_size(x)
-        return size >= threshold
+        return _eager_size(x) >= threshold
     shape = x.shape
     if shape.rank is None or shape.rank < 2:
         size = shape.num_elements()
@@ -409,7 +408,7 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     def compiles(x, eager, fused_when_large, small_eager):
         """Whether a pass on ``x`` runs as a compiled kernel."""
         if eager and small_eager and (small_eagerly_below is None
-                                      or x.shape.num_elements() < small_eagerly_below):
+                                      or _eager_size(x) < small_eagerly_below):
             return fuse(x, 0, eager) and (fused_when_large or not fuse(x, fuse_from, eager))
         return fused_when_large and fuse(x, fuse_from, eager)
 
