@@ -399,10 +399,10 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     its result until the backward pass.
     """
 
-    small_forward = fuse_forward if fuse_small_eagerly is None else fuse_small_eagerly
-    small_backward = small_forward if fuse_small_backward_eagerly is None else fuse_small_backward_eagerly
-    small_forward = small_forward and fuse_from is not None
-    small_backward = small_backward and fuse_from is not None
+    small_forward = fuse_from is not None and (
+        fuse_forward if fuse_small_eagerly is None else fuse_small_eagerly)
+    small_backward = small_forward if fuse_small_backward_eagerly is None else (
+        fuse_from is not None and fuse_small_backward_eagerly)
     op_name = getattr(forward, "__name__", "keras_acts_activation")  # the tape's name for a call
 
     def compiles(x, eager, fused_when_large, small_eager):
