@@ -172,22 +172,34 @@ def _at_infinities(x, count, value):
     return lambda y: tf.where(_is_inf(x), at_inf, y)
 
 
-def _softmax_careful(x):
+def _softmax_careful(x, negated=False):
     """Softmax with its limits at +inf, in XLA's passes for the plain softmax (a max,
     the exponentials, their sum, the quotient; 1.5x faster there than reducing a
     select). On a row whose max is +inf, +inf becomes the largest finite value and the
     finite entries are capped one step below it, so each +inf entry gets exp(0) = 1
     and every finite one 0: the sum counts the +inf entries, and where there are
-    several (quotient < 1) they have no limit, NaN."""
+    several (quotient < 1) they have no limit, NaN. ``negated``: the softmax of ``-x``,
+    its max the negated min of ``x``, so that XLA's reduction reads ``x`` itself (it
+    writes the negation out first to reduce it: 1.3x the time)."""
     top = x.dtype.as_numpy_dtype(x.dtype.max)
     big = tf.constant(top, x.dtype)
     below_big = tf.constant(np.nextafter(top, top.dtype.type(0)), x.dtype)
-    m = _row_max(x)
+    m = -tf.reduce_min(x, axis=-1, keepdims=True) if negated else _row_max(x)
+    z = -x if negated else x
     infinite_row = _is_inf(m)
-    capped = tf.where(_is_inf(x), big, tf.minimum(x, below_big))
-    e = tf.exp(tf.where(infinite_row, capped, x) - tf.where(infinite_row, big, m))
+    capped = tf.where(_is_inf(z), big, tf.minimum(z, below_big))
+    e = tf.exp(tf.where(infinite_row, capped, z) - tf.where(infinite_row, big, m))
     y = e / _row_sum(e)
     return tf.where(infinite_row & (e == 1) & (y < 1), tf.constant(float("nan"), x.dtype), y)
+
+
+def _softmin_careful(x):
+    return _softmax_careful(x, negated=True)
+
+
+def _softmin_gradient(dy, y):
+    # softmax's, negated: no pass of its own for the negation
+    return y * (tf.reduce_sum(dy * y, axis=-1, keepdims=True) - dy)
 
 
 # On large tensors TensorFlow's softmax kernel, and its ops for the gradient, are faster than
@@ -202,6 +214,10 @@ _softmax_last = gradient_from_output(_softmax_gradient, fuse_forward=False, fuse
                                      fuse_small_backward_eagerly=True)(
     _unless(_any_nan, lambda x: tf.raw_ops.Softmax(logits=x), _softmax_careful, "_softmax_last",
             on_output=True, nan_check_on_host=True))
+_softmin_last = gradient_from_output(_softmin_gradient, fuse_forward=False, fuse_backward=False,
+                                     fuse_small_backward_eagerly=True)(
+    _unless(_any_nan, lambda x: tf.raw_ops.Softmax(logits=tf.raw_ops.Neg(x=x)), _softmin_careful,
+            "_softmin_last", on_output=True, nan_check_on_host=True))
 
 
 def _log_softmax_parts(x):
@@ -291,7 +307,7 @@ def softmin(x, axis=-1):
     >>> softmin([1., 2., 5.]).numpy()
     array([0.7213991 , 0.26538792, 0.01321288], dtype=float32)
     """
-    return softmax(-x, axis=axis)
+    return _along(_softmin_last, x, axis)
 
 
 def _sparsemax_gradient(dy, y):
