@@ -363,7 +363,7 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
                    fuse_from: int | None = FUSE_FROM,
                    fuse_small_eagerly: bool | None = None,
                    fuse_small_backward_eagerly: bool | None = None,
-                   small_eagerly_below: int | None = None) -> Callable:
+                   forward_fuse_from: int | None = None) -> Callable:
     """``forward(x, *options)`` with the gradient ``backward(dy, *kept, *options)``.
 
     ``keep`` names the tensors the backward pass reads, and so the training step
@@ -385,8 +385,9 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     as the forward pass) decides it for the backward pass alone: a forward pass of
     one kernel may have a backward pass of several. Like any XLA kernel it compiles once per
     shape, in 30-90 ms; the result for a shape never depends on what ran before.
-    ``small_eagerly_below`` limits that to smaller tensors, for formulas XLA runs
-    slower per element than TensorFlow (a sort) which still gain from one launch.
+    ``forward_fuse_from`` (default: ``fuse_from``) is the forward pass's own
+    threshold, 0 for a formula that XLA runs faster at every size (sparsemax's loop
+    against a sort).
 
     Eagerly, with no tape recording, only ``forward`` runs. Under a tape, the call
     is one operation on it with ``backward`` as its gradient, recorded directly
@@ -404,18 +405,21 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     small_backward = small_forward if fuse_small_backward_eagerly is None else (
         fuse_from is not None and fuse_small_backward_eagerly)
     op_name = getattr(forward, "__name__", "keras_acts_activation")  # the tape's name for a call
+    forward_from = fuse_from if forward_fuse_from is None else forward_fuse_from
 
-    def compiles(x, eager, fused_when_large, small_eager):
+    def compiles(x, eager, fused_when_large, small_eager, threshold=fuse_from):
         """Whether a pass on ``x`` runs as a compiled kernel."""
-        if eager and small_eager and (small_eagerly_below is None
-                                      or _eager_size(x) < small_eagerly_below):
-            return fuse(x, 0, eager) and (fused_when_large or not fuse(x, fuse_from, eager))
-        return fused_when_large and fuse(x, fuse_from, eager)
+        if eager and small_eager:
+            return fuse(x, 0, eager) and (fused_when_large or not fuse(x, threshold, eager))
+        return fused_when_large and fuse(x, threshold, eager)
+
+    def forward_compiles(x, eager):
+        return compiles(x, eager, fuse_forward, small_forward, forward_from)
 
     def call(x, *options):
         eager = tf.executing_eagerly()
         if eager and not _tape_is_recording():  # the common eager call first: no closures
-            if compiles(x, True, fuse_forward, small_forward):
+            if forward_compiles(x, True):
                 return _direct(forward, options, (x,))(x)
             return forward(x, *options)
 
@@ -430,7 +434,7 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
             # identity op): a small layer's eager training step took 2-2.6x Keras's time.
             # The forward ops themselves are not recorded (nor their tensors kept).
             with _stop_recording():
-                y = run(forward, compiles(x, True, fuse_forward, small_forward), x, direct=True)
+                y = run(forward, forward_compiles(x, True), x, direct=True)
                 if y is x:  # the tape needs an output of its own
                     y = tf.identity(x)
             kept, backward_compiles = _kept(keep, x, y), compiles(x, True, fuse_backward, small_backward)
@@ -449,7 +453,7 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
             # Eagerly, a tape recording tf.function's call of the compiled forward would
             # run it as a variant that also returns every intermediate for a gradient of
             # its own (elu: 28 outputs, 10x the time); the direct call records nothing.
-            y = run(forward, compiles(t, eager, fuse_forward, small_forward), t, direct=eager)
+            y = run(forward, forward_compiles(t, eager), t, direct=eager)
             # The gradient's closure holds only what the backward pass reads: eagerly, a
             # tape keeps whatever it holds (x too, before, for a gradient from y alone).
             kept, backward_compiles = _kept(keep, t, y), compiles(t, eager, fuse_backward, small_backward)

@@ -112,3 +112,64 @@ def test_large_softmax_checks_the_kernels_output(mode):
     exact = np.exp(wide - wide.max(axis=1, keepdims=True))
     exact /= exact.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(got[2:], exact, rtol=1e-5, atol=1e-12)
+
+
+def _sparsemax_float64(rows: np.ndarray) -> np.ndarray:
+    """Sparsemax of each row in float64 NumPy by sorting (Martins & Astudillo, Algorithm 1)."""
+    out = np.empty_like(rows, dtype=np.float64)
+    for i, row in enumerate(rows.astype(np.float64)):
+        ordered = np.sort(row)[::-1]
+        k = np.arange(1, row.size + 1)
+        cumulative = np.cumsum(ordered)
+        support = k[1 + k * ordered > cumulative][-1]
+        out[i] = np.maximum(row - (cumulative[support - 1] - 1) / support, 0)
+    return out
+
+
+def _sparsemax_rows(n: int = 1024) -> np.ndarray:
+    """Rows on which Newton's iteration takes its most steps: logits of every scale, spread
+    evenly, bunched near the max or spread away from it, ties, one row of equal entries."""
+    rng = np.random.default_rng(11)
+    i = np.arange(n) / n
+    rows = [rng.standard_normal(n) * scale for scale in (0.01, 0.1, 0.3, 1, 2, 5, 30)]
+    rows += [rng.uniform(size=n) * scale for scale in (0.01, 0.1, 1, 10)]
+    rows += [-np.linspace(0, spread, n) for spread in (0.5, 1, 2, 10)]
+    rows += [-i ** p for p in (0.5, 2, 3, 8)] + [-(1 - 0.99 ** np.arange(n)), np.zeros(n)]
+    rows += [np.round(rng.standard_normal(n) * 4) / 4]  # many ties, also at the max
+    return np.stack(rows)
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sparsemax_without_sorting_matches_the_sorted_algorithm(mode, dtype):
+    """On a large tensor sparsemax finds its threshold by Newton's iteration (no sort):
+    every row within a few rounding errors of the sorted algorithm in float64, the
+    support the same except for entries within rounding of the threshold."""
+    rows = _sparsemax_rows()
+    x = np.tile(rows, (64 // len(rows) + 1, 1))[:64].astype(dtype)  # 2^16 elements: large
+    y = MODES[mode](keras_acts.activations.sparsemax)(tf.constant(x)).numpy()
+    exact = _sparsemax_float64(x)
+    tolerance = 8 * np.finfo(dtype).eps
+    np.testing.assert_allclose(y, exact, rtol=0, atol=tolerance)
+    np.testing.assert_allclose(y.sum(axis=-1), 1, rtol=0, atol=tolerance)
+    assert np.all(((y > 0) == (exact > 0)) | (np.abs(exact) <= tolerance))
+
+
+def _optimized_hlo(fn, x) -> str:
+    compiled = tf.function(lambda t: fn(t), jit_compile=True, autograph=False)
+    return compiled.experimental_get_compiler_ir(x)(stage="optimized_hlo")
+
+
+def test_sparsemax_sorts_small_tensors_and_iterates_on_large_ones_inside_xla():
+    """A model's small logits keep the sort (no loop, which on a GPU waits for the host
+    at each step); a large tensor, or one of unknown size, takes Newton's loop."""
+    small = _optimized_hlo(keras_acts.activations.sparsemax, tf.zeros([128, 10]))
+    large = _optimized_hlo(keras_acts.activations.sparsemax, tf.zeros([64, 1024]))
+    assert " sort(" in small and " while(" not in small
+    assert " while(" in large and " sort(" not in large
+    unknown = tf.function(lambda t: keras_acts.activations.sparsemax(t), jit_compile=True,
+                          autograph=False)
+    graph = unknown.get_concrete_function(tf.TensorSpec([None, None], tf.float32)).graph
+    op_types = {op.type for op in graph.get_operations()}
+    assert "While" in op_types or "StatelessWhile" in op_types
+    assert not op_types & {"TopKV2", "Sort"}
