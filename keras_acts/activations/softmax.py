@@ -323,9 +323,9 @@ def _sparsemax_finite(z):
     """Sparsemax along the last axis of finite logits ``z``. Shifting by the max changes
     nothing mathematically, keeps large logits finite, and puts the largest at 0, which
     is always in the support. Inside XLA :func:`_sparsemax_threshold` finds the
-    threshold without sorting, unless the shape says the tensor is small (as a
-    model's logits: a sort has no loop, which on a GPU waits for the host at each
-    step); TensorFlow's ops, which run the small tensors, sort."""
+    threshold without sorting, unless the shape says the tensor is small (a model's
+    logits), where the sort stays: it has no loop, whose every step waits for the
+    host on a GPU. Outside XLA (fusion off), TensorFlow's ops sort."""
     if z.shape[-1] == 0:
         return z
     z = z - _row_max(z)
