@@ -199,7 +199,7 @@ def _softmin_careful(x):
 
 def _softmin_gradient(dy, y):
     # softmax's, negated: no pass of its own for the negation
-    return y * (tf.reduce_sum(dy * y, axis=-1, keepdims=True) - dy)
+    return y * (_row_sum(dy * y) - dy)
 
 
 # On large tensors TensorFlow's softmax kernel, and its ops for the gradient, are faster than
