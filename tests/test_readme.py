@@ -36,3 +36,38 @@ def test_ci_runs_the_readme_test_command():
     block = README.split("<!-- test-command -->", 1)[1]
     command = block.split("```bash\n", 1)[1].split("```", 1)[0].strip()
     assert 'pip install -e ".[dev]"' in command and command.endswith("pytest")
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading: lower case, punctuation but `-` and `_` dropped,
+    spaces as hyphens."""
+    text = heading.strip().lower()
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def _anchors(path: pathlib.Path) -> set[str]:
+    body = re.sub(r"```.*?```", "", path.read_text(), flags=re.S)  # no headings inside code
+    return {_anchor(m.group(1)) for m in re.finditer(r"^#+ (.+)$", body, re.M)}
+
+
+def test_anchor_follows_githubs_rule():
+    assert _anchor("Fused kernels: `keras_acts.config`") == "fused-kernels-keras_actsconfig"
+    assert _anchor("Lookup: `get`, `serialize`, `deserialize`") == "lookup-get-serialize-deserialize"
+
+
+def test_links_between_the_documents_resolve():
+    """Every relative link of the README and docs/ names a file that exists and, after `#`, a
+    heading of it: moving a section must not leave a link pointing nowhere."""
+    documents = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "benchmarks" / "README.md"]
+    checked = 0
+    for document in documents:
+        for target in re.findall(r"\]\(([^)\s]+)\)", document.read_text()):
+            if re.match(r"[a-z]+:", target):
+                continue  # an absolute URL
+            file, _, anchor = target.partition("#")
+            path = (document.parent / file).resolve() if file else document
+            assert path.exists(), f"{document.name} links to {target}: no such file"
+            if anchor:
+                assert anchor in _anchors(path), f"{document.name} links to {target}: no such heading"
+            checked += 1
+    assert checked >= 10
