@@ -33,7 +33,7 @@ figure displays as the cell's value once the inline backend is on
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable
 
 import keras
 import numpy as np

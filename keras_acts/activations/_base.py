@@ -20,6 +20,7 @@ import math
 from typing import Any, Callable
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from keras_acts import config as _config
@@ -65,6 +66,26 @@ try:  # TensorFlow's own check, private: whether the graph being traced is XLA-c
 except ImportError:  # pragma: no cover - a TensorFlow that moved it: assume not
     def _in_xla(graph) -> bool:
         return False
+
+
+try:  # TensorFlow's EagerTensor._numpy, private: the tensor's own buffer (numpy() copies it)
+    from tensorflow.python.framework.ops import EagerTensor as _EagerTensor
+
+    _host_array = _EagerTensor._numpy
+except (ImportError, AttributeError):  # pragma: no cover - a TensorFlow that moved it
+    def _host_array(y):
+        return y.numpy()
+
+
+def holds_nan_on_host(y: tf.Tensor) -> bool:
+    """Whether the eager tensor ``y``, in host memory, holds a NaN: NumPy's dot product of
+    its own buffer with itself is NaN exactly where an entry is (an infinity or an
+    overflow gives inf, not NaN). Under a microsecond on ``[1, 1024]``, where a
+    TensorFlow sum, ``is_nan`` and a conditional take about 10 µs; on large tensors
+    one read of memory."""
+    a = _host_array(y)
+    square = np.vdot(a, a)
+    return square != square
 
 
 def in_xla_context() -> bool:

@@ -13,19 +13,12 @@ from keras_acts.activations._base import (
     eager_compiled,
     eager_shape,
     gradient_from_output,
+    holds_nan_on_host,
     in_xla_context,
     is_large,
     rank_of,
 )
 
-
-try:  # TensorFlow's EagerTensor._numpy, private: the tensor's own buffer (numpy() copies it)
-    from tensorflow.python.framework.ops import EagerTensor as _EagerTensor
-
-    _host_array = _EagerTensor._numpy
-except (ImportError, AttributeError):  # pragma: no cover - a TensorFlow that moved it
-    def _host_array(y):
-        return y.numpy()
 
 
 def check_axis(x: tf.Tensor, axis: int) -> int:
@@ -106,8 +99,8 @@ def _unless(needs_care, fast, careful, name, *, on_output=False, nan_check_on_ho
     waits for the predicate to reach the host). On small tensors in a graph,
     ``careful`` alone too: there each op costs its dispatch (1-2 µs), not its
     passes over memory, and the check and the conditional cost about 18 µs.
-    ``nan_check_on_host``: ``needs_care`` is whether the output, at most 1 in magnitude,
-    holds a NaN; eagerly, on a tensor in host memory, NumPy checks it instead, and a
+    ``nan_check_on_host``: ``needs_care`` is whether the output holds a NaN; eagerly, on
+    a tensor in host memory, NumPy checks it instead (:func:`holds_nan_on_host`), and a
     small tensor of several rows takes ``careful`` as one compiled kernel."""
 
     def apply(x):
@@ -126,13 +119,9 @@ def _unless(needs_care, fast, careful, name, *, on_output=False, nan_check_on_ho
                 # TensorFlow's softmax kernel takes 25-45 µs on a small tensor of several
                 # rows ([8, 128]: Keras's softmax 50-65 µs), the compiled form 13.
                 return eager_compiled(careful, x)
+            # 0.56 ms at 2^22, where a TensorFlow sum, is_nan and the conditional take 0.77
             y = fast(x)
-            # The dot product of the output's own buffer with itself is NaN where any entry
-            # is, and cannot overflow (y <= 1): under a microsecond on [1, 1024], where two
-            # TensorFlow ops and a conditional take about 10 µs; 0.56 ms at 2^22, where a
-            # TensorFlow sum, is_nan and the conditional take 0.77.
-            square = np.vdot(*[_host_array(y)] * 2)
-            return careful(x) if square != square else y
+            return careful(x) if holds_nan_on_host(y) else y
         if on_output:
             y = fast(x)
             return tf.cond(needs_care(y), lambda: careful(x), lambda: y)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_acts.activations._base import expm1_nonpositive, softplus_kernel
+from keras_acts.activations._base import expm1_nonpositive, holds_nan_on_host, softplus_kernel
 
 GRID = np.unique(np.concatenate([
     np.linspace(-90.0, 0.0, 20001), -np.geomspace(1e-30, 90.0, 4001), [0.0, -0.5, -np.inf],
@@ -134,6 +134,19 @@ def test_a_pass_of_one_tensorflow_kernel_runs_eagerly_as_itself_on_small_tensors
     np.testing.assert_array_equal(direct(large).numpy(), compiled)
     two = _base._direct(lambda dy, y: dy * tf.math.exp(y), (), (small, small))
     assert two.__name__ == "call_function"  # more than one kernel: compiled at every size
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_holds_nan_on_host_finds_a_nan_and_only_a_nan(dtype):
+    """A NaN anywhere, and nothing else: infinities and squares that overflow are not NaN."""
+    big = np.finfo(dtype).max
+    clean = np.array([[0.0, -1.0, big, -big], [np.inf, -np.inf, 1e-30, 2.0]], dtype)
+    assert not holds_nan_on_host(tf.constant(clean))
+    for at in np.ndindex(clean.shape):
+        dirty = clean.copy()
+        dirty[at] = np.nan
+        assert holds_nan_on_host(tf.constant(dirty))
+    assert not holds_nan_on_host(tf.zeros([0, 3], dtype))
 
 
 def _softmax_jacobian(x):
