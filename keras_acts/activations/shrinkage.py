@@ -34,8 +34,11 @@ _RATIONAL_BELOW = 9.0
 
 
 def _tanh_squared_gradient(dy, x):  # d/dx (x - tanh x) = tanh(x)^2, exactly
+    # dy first: in a small graph, the gradient with respect to the input as
+    # dy * (tanh * tanh) took 1.4x Keras's time (two small tensors: 229 against 163 µs a
+    # step), this order or Grappler's arithmetic optimizer off 1.0x.
     tanh = tf.math.tanh(x)
-    return dy * (tanh * tanh)
+    return (dy * tanh) * tanh
 
 
 # Outside XLA (small tensors in a graph, where each op costs its dispatch), float32
