@@ -20,7 +20,6 @@ from keras_acts.activations._base import (
 )
 
 
-
 def check_axis(x: tf.Tensor, axis: int) -> int:
     """``axis`` validated against ``x``'s rank, as a non-negative index."""
     rank = rank_of(x)
