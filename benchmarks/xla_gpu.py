@@ -172,9 +172,9 @@ def export(out_dir: str, sizes=DEFAULT_SIZES, names=(), check_size: int | None =
     """Write every program's HLO, the manifest and TensorFlow's check values to ``out_dir``,
     with the forms keras_acts traces for a GPU."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from keras_acts.activations import _trig
+    from keras_acts.activations import _base
 
-    with _trig.forms_for_gpu():
+    with _base.forms_for_gpu():
         return _export(out_dir, sizes, names, check_size)
 
 

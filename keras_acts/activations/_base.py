@@ -14,6 +14,7 @@ XLA kernels on large tensors (:func:`fuse`, :mod:`keras_acts.config`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
@@ -54,6 +55,12 @@ except ImportError:  # pragma: no cover - a TensorFlow that moved it: no barrier
         return tensors
 
 
+try:  # TensorFlow's XLA op, private: one XLA reduction of several tensors
+    from tensorflow.compiler.tf2xla.python.xla import variadic_reduce as _xla_variadic_reduce
+except ImportError:  # pragma: no cover - a TensorFlow that moved it: TensorFlow's sums
+    _xla_variadic_reduce = None
+
+
 try:  # TensorFlow's AutoGraph, private: mark a function as graph code it must not rewrite
     from tensorflow.python.autograph.impl.api import autograph_artifact as graph_code
 except ImportError:  # pragma: no cover - a TensorFlow that moved it: AutoGraph converts (slower)
@@ -91,6 +98,76 @@ def holds_nan_on_host(y: tf.Tensor) -> bool:
 def in_xla_context() -> bool:
     """Whether ops created now will be compiled by XLA (``jit_compile=True``)."""
     return not tf.executing_eagerly() and _in_xla(tf.compat.v1.get_default_graph())
+
+
+_FOR_GPU: list[bool | None] = [None]  # None: whether this machine has a GPU
+
+
+@contextlib.contextmanager
+def forms_for_gpu():
+    """Within, formulas trace the XLA forms meant for a GPU, whatever this machine
+    has (``benchmarks/xla_gpu.py`` exports programs for one)."""
+    previous, _FOR_GPU[0] = _FOR_GPU[0], True
+    try:
+        yield
+    finally:
+        _FOR_GPU[0] = previous
+
+
+def for_gpu() -> bool:
+    """Whether XLA forms are traced for a GPU: this machine has one, or within
+    :func:`forms_for_gpu`."""
+    return _has_gpu() if _FOR_GPU[0] is None else _FOR_GPU[0]
+
+
+@functools.cache
+def _has_gpu() -> bool:
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+_LANES = 32  # row_sums folds a row into columns of this many
+
+
+def row_sums(*tensors: tf.Tensor) -> list[tf.Tensor]:
+    """The sums of float tensors of one shape along their last axis (kept, of size 1).
+
+    Inside XLA on a CPU, ``tf.reduce_sum`` becomes a library kernel (YNNPACK's) that
+    reads its input from memory, so XLA first writes a computed input out: a pass to
+    write it and one to read it, per sum. Here the sums are one XLA reduction with an
+    output each, which XLA's own loop runs with the tensors' formulas inside it,
+    reading only what they are computed from (sparsemax's Newton step, the sum and
+    the count of ``z > t`` at 2^24: 3.1 ms, against 11, a copy's time). The loop is
+    vectorized when it reduces a row folded into ``[n / 32, 32]`` over its first
+    axis, 32 lanes at once, before the 32 partial sums (along the row unfolded, one
+    element at a time: an exponential's sum took 20 ms, not 4.5; other widths and
+    padding, 19-23). A single sum takes a second operand of zeros: XLA gives any
+    reduction of one tensor to the library kernel. Elsewhere, ``tf.reduce_sum`` each:
+    outside XLA, with a GPU (whose XLA fuses reductions itself), and on rows of
+    unknown length or of a length that 32 does not divide.
+    """
+    width = tensors[0].shape[-1] if tensors[0].shape.rank else None
+    if (_xla_variadic_reduce is None or width is None or width % _LANES or width < 2 * _LANES
+            or not in_xla_context() or for_gpu()):
+        return [tf.reduce_sum(t, axis=-1, keepdims=True) for t in tensors]
+    dtype = tensors[0].dtype
+    operands = list(tensors) if len(tensors) > 1 else [tensors[0], tf.zeros_like(tensors[0])]
+    folded = [tf.reshape(t, [-1, width // _LANES, _LANES]) for t in operands]
+    zero = tf.constant(0, dtype)
+    partial = _xla_variadic_reduce(folded, [zero] * len(folded), [1], _adder(dtype, len(folded)))
+    leading = tensors[0].shape[:-1]
+    rows = leading + [1] if leading.is_fully_defined() else tf.concat([tf.shape(tensors[0])[:-1], [1]], 0)
+    return [tf.reshape(tf.reduce_sum(p, axis=-1), rows) for p in partial[:len(tensors)]]
+
+
+@functools.cache
+def _adder(dtype: tf.DType, count: int):
+    """The reducer of :func:`row_sums`: ``count`` running sums and ``count`` terms."""
+    scalar = tf.TensorSpec([], dtype)
+
+    def add(*values):
+        return tuple(a + b for a, b in zip(values[:count], values[count:]))
+
+    return tf.function(add, autograph=False).get_concrete_function(*[scalar] * (2 * count))
 
 
 def as_float_tensor(x: Any, argument: str = "x") -> tf.Tensor:
@@ -213,7 +290,7 @@ def _kept(keep: str, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, ...]:
 def _compiled(fn: Callable, options: tuple, tensors: tuple) -> Callable:
     """``fn(*tensors, *options)`` as one XLA-compiled function, shared by every call
     with the same function, options, dtypes and ranks (XLA compiles once per shape)."""
-    key = (fn, options, tuple((t.dtype, t.shape.rank) for t in tensors))
+    key = (fn, options, tuple((t.dtype, t.shape.rank, _width(fn, t)) for t in tensors))
     compiled = _COMPILED.get(key)
     if compiled is None:
         compiled = _traced(fn, options, tensors, jit_compile=True)
@@ -222,13 +299,28 @@ def _compiled(fn: Callable, options: tuple, tensors: tuple) -> Callable:
 
 
 def _traced(fn: Callable, options: tuple, tensors: tuple, jit_compile: bool) -> Callable:
-    specs = [tf.TensorSpec(None if t.shape.rank is None else [None] * t.shape.rank, t.dtype)
-             for t in tensors]
+    specs = [tf.TensorSpec(None if t.shape.rank is None else [None] * (t.shape.rank - 1) + [_width(fn, t)],
+                           t.dtype) if t.shape.rank != 0 else tf.TensorSpec([], t.dtype) for t in tensors]
     return tf.function(lambda *args: fn(*args, *options), input_signature=specs,
                        jit_compile=jit_compile, autograph=False)
 
 
 _COMPILED: dict = {}
+
+
+def with_static_width(fn: Callable) -> Callable:
+    """Mark ``fn`` so that its compiled kernels are traced knowing the length of their
+    inputs' last axis, once per length: :func:`row_sums` folds rows by it."""
+    fn.keras_acts_static_width = True
+    return fn
+
+
+def _width(fn: Callable, t) -> int | None:
+    """The last axis's length in ``fn``'s traced signature: None (any) unless ``fn``
+    asks for it (:func:`with_static_width`)."""
+    if not getattr(fn, "keras_acts_static_width", False) or not t.shape.rank:
+        return None
+    return t.shape[-1]
 
 
 try:  # TensorFlow's function internals, private: a traced graph called without tf.function's dispatch
@@ -243,7 +335,7 @@ def _direct(fn: Callable, options: tuple, tensors: tuple) -> Callable:
     tf.function's ~100 µs of Python dispatch. It records nothing on a tape (the
     caller's custom gradient does), and returns the output tensor. Where ``fn`` is
     one TensorFlow kernel outside XLA, ``fn`` itself on small tensors (:func:`_small_as_itself`)."""
-    key = (fn, options, _eager_signature(tensors))
+    key = (fn, options, _eager_signature(tensors), _eager_widths(fn, tensors))
     direct = _DIRECT.get(key)
     if direct is None:
         direct = _direct_call(_compiled(fn, options, tensors).get_concrete_function())
@@ -268,6 +360,12 @@ def _eager_signature(tensors: tuple) -> tuple:
         return tuple([(t._datatype_enum(), t._rank()) for t in tensors])
     except AttributeError:  # pragma: no cover - a TensorFlow that moved them, or another tensor type
         return tuple([(t.dtype, t.shape.rank) for t in tensors])
+
+
+def _eager_widths(fn: Callable, tensors: tuple) -> tuple | None:
+    if not getattr(fn, "keras_acts_static_width", False):
+        return None
+    return tuple(eager_shape(t)[-1:] for t in tensors)
 
 
 def _eager_size(t: tf.Tensor) -> int:

@@ -17,15 +17,13 @@ up only when some argument needs them.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import math
 from fractions import Fraction
 from typing import Callable
 
 import tensorflow as tf
 
-from keras_acts.activations._base import in_xla_context, polynomial
+from keras_acts.activations._base import for_gpu, in_xla_context, polynomial
 
 _PI = Fraction("3.14159265358979323846264338327950288419716939937510582097494459230781640628620")
 _CHUNK = 26  # bits: a 24-bit M times a 26-bit chunk is exact in float64
@@ -138,26 +136,7 @@ def with_float32_sine(x: tf.Tensor, formula: Callable[[Callable | None], tf.Tens
         return lambda: formula(
             lambda t, eighths=0, cosine=False: sin_float32(t, eighths, table=table, cosine=cosine))
 
-    if _has_gpu() if _FOR_GPU[0] is None else _FOR_GPU[0]:
+    if for_gpu():
         return with_table(True)()
     large = (tf.reduce_max(x) >= TABLE_FROM) | (tf.reduce_min(x) <= -TABLE_FROM)
     return tf.cond(large, with_table(True), with_table(False))
-
-
-_FOR_GPU: list[bool | None] = [None]  # None: whether this machine has a GPU
-
-
-@contextlib.contextmanager
-def forms_for_gpu():
-    """Within, :func:`with_float32_sine` traces the form meant for a GPU, whatever this
-    machine has (``benchmarks/xla_gpu.py`` exports programs for one)."""
-    previous, _FOR_GPU[0] = _FOR_GPU[0], True
-    try:
-        yield
-    finally:
-        _FOR_GPU[0] = previous
-
-
-@functools.cache
-def _has_gpu() -> bool:
-    return bool(tf.config.list_physical_devices("GPU"))

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_acts.activations._base import expm1_nonpositive, holds_nan_on_host, softplus_kernel
+from keras_acts.activations._base import (
+    expm1_nonpositive,
+    forms_for_gpu,
+    holds_nan_on_host,
+    row_sums,
+    softplus_kernel,
+)
 
 GRID = np.unique(np.concatenate([
     np.linspace(-90.0, 0.0, 20001), -np.geomspace(1e-30, 90.0, 4001), [0.0, -0.5, -np.inf],
@@ -180,3 +186,75 @@ def test_eager_jacobians_and_forward_mode_through_the_recorded_gradient(name, ja
     with tf.autodiff.ForwardAccumulator(x, tf.constant(tangent, tf.float32)) as accumulator:
         y = fn(x)
     np.testing.assert_allclose(accumulator.jvp(y).numpy(), expected @ tangent, rtol=1e-5, atol=1e-7)
+
+
+def _variadic_reductions(fn, *tensors) -> int:
+    graph = fn.get_concrete_function(*tensors).graph
+    return sum(op.type.startswith("XlaVariadicReduce") for op in graph.get_operations())
+
+
+@pytest.mark.parametrize("shape, folded", [
+    ((64,), True), ((3, 96), True), ((2, 3, 1024), True),
+    ((4, 100), False), ((5, 32), False), ((2, 0), False),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_sums_inside_xla_are_sums_of_each_row(shape, folded, dtype):
+    """Inside XLA, rows that 32 divides (64 entries or more) are summed by one XLA
+    reduction of every tensor, folded into columns of 32; others by tf.reduce_sum.
+    Either way each tensor's sums along the last axis, kept."""
+    rng = np.random.default_rng(3)
+    a, b = (rng.normal(0, 3, shape).astype(dtype) for _ in range(2))
+    fn = tf.function(lambda s, t: [*row_sums(tf.exp(s), s * t), *row_sums(tf.abs(t))],
+                     jit_compile=True, autograph=False)
+    got = [v.numpy() for v in fn(tf.constant(a), tf.constant(b))]
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    eps = np.finfo(dtype).eps
+    for value, terms in zip(got, (np.exp(a64), a64 * b64, np.abs(b64))):
+        assert value.shape == shape[:-1] + (1,) and value.dtype == dtype
+        scale = np.abs(terms).sum(axis=-1, keepdims=True)  # the rounding error's scale
+        assert np.all(np.abs(value - terms.sum(axis=-1, keepdims=True)) <= 16 * eps * scale)
+    assert _variadic_reductions(fn, tf.constant(a), tf.constant(b)) == (2 if folded else 0)
+
+
+def test_row_sums_are_tensorflows_outside_xla_and_in_forms_for_a_gpu():
+    """TensorFlow's XLA op (private, tf2xla's variadic_reduce): loud if TensorFlow moves
+    it. A GPU's XLA fuses reductions with what they sum; a graph without XLA runs
+    TensorFlow's kernels."""
+    from keras_acts.activations import _base
+
+    assert _base._xla_variadic_reduce is not None, (
+        f"TensorFlow {tf.__version__} moved tf2xla's variadic_reduce (see "
+        "keras_acts/activations/_base.py): sums inside XLA now write what they sum first.")
+    x = tf.ones([4, 64])
+    for jit in (True, False):
+        fn = tf.function(lambda t: row_sums(t * t), jit_compile=jit, autograph=False)
+        assert _variadic_reductions(fn, x) == int(jit)
+    with forms_for_gpu():
+        fn = tf.function(lambda t: row_sums(t * t), jit_compile=True, autograph=False)
+        assert _variadic_reductions(fn, x) == 0
+        np.testing.assert_array_equal(fn(x)[0].numpy(), np.full([4, 1], 64.0, np.float32))
+
+
+def test_fused_kernels_of_a_whole_axis_are_traced_for_their_row_length():
+    """Fused kernels are traced once for any shape of a rank; those of the functions of
+    an axis once per row length, which their sums fold rows by (row_sums): with it
+    unknown, a sum inside the kernel writes what it sums first."""
+    import keras_acts
+    from keras_acts.activations import _base
+
+    x = tf.random.normal([64, 1024])  # 2^16 elements: fused
+    keras_acts.activations.sparsemax(x)
+    tf.function(lambda t: keras_acts.activations.sparsemax(t), autograph=False)(x)
+    keras_acts.activations.elu(x)
+
+    def traced(function_name):
+        return [c for key, f in _base._COMPILED.items() if key[0].__name__ == function_name
+                for c in f._list_all_concrete_functions()]
+
+    kernels = traced("_sparsemax_last")  # other tests' too, of other row lengths
+    assert all(c.inputs[0].shape[-1] is not None for c in kernels)
+    wide = [c for c in kernels if c.inputs[0].shape.as_list() == [None, 1024]]
+    assert wide
+    for kernel in wide:
+        assert any(op.type.startswith("XlaVariadicReduce") for op in kernel.graph.get_operations())
+    assert all(c.inputs[0].shape[-1] is None for c in traced("_unit_elu"))

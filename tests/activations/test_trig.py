@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_acts.activations import _trig
+from keras_acts.activations import _base, _trig
 
 
 def float32_grid() -> np.ndarray:
@@ -79,7 +79,7 @@ def test_the_lookups_are_conditional_on_a_cpu_and_not_for_a_gpu():
     x = tf.constant([1.0, 2.0])
     on_cpu_only = not tf.config.list_physical_devices("GPU")
     assert _conditionals(fn.experimental_get_compiler_ir(x)(stage="hlo")) == int(on_cpu_only)
-    with _trig.forms_for_gpu():
+    with _base.forms_for_gpu():
         fn = tf.function(fn.python_function, jit_compile=True, autograph=False)
         assert _conditionals(fn.experimental_get_compiler_ir(x)(stage="hlo")) == 0
 
