@@ -149,14 +149,27 @@ def row_sums(*tensors: tf.Tensor) -> list[tf.Tensor]:
     if (_xla_variadic_reduce is None or width is None or width % _LANES or width < 2 * _LANES
             or not in_xla_context() or for_gpu()):
         return [tf.reduce_sum(t, axis=-1, keepdims=True) for t in tensors]
-    dtype = tensors[0].dtype
+    return list(_folded_sums(*tensors))
+
+
+@tf.custom_gradient
+def _folded_sums(*tensors):
+    """:func:`row_sums` inside XLA, with the sums' gradient (a second derivative of the
+    functions whose gradients sum: TensorFlow has none for the XLA op)."""
+    dtype, width = tensors[0].dtype, tensors[0].shape[-1]
     operands = list(tensors) if len(tensors) > 1 else [tensors[0], tf.zeros_like(tensors[0])]
     folded = [tf.reshape(t, [-1, width // _LANES, _LANES]) for t in operands]
     zero = tf.constant(0, dtype)
     partial = _xla_variadic_reduce(folded, [zero] * len(folded), [1], _adder(dtype, len(folded)))
     leading = tensors[0].shape[:-1]
     rows = leading + [1] if leading.is_fully_defined() else tf.concat([tf.shape(tensors[0])[:-1], [1]], 0)
-    return [tf.reshape(tf.reduce_sum(p, axis=-1), rows) for p in partial[:len(tensors)]]
+    sums = [tf.reshape(tf.reduce_sum(p, axis=-1), rows) for p in partial[:len(tensors)]]
+
+    def gradient(*upstream):
+        return [tf.zeros_like(t) if u is None else tf.broadcast_to(u, tf.shape(t))
+                for u, t in zip(upstream, tensors)]
+
+    return sums, gradient
 
 
 @functools.cache

@@ -160,16 +160,63 @@ def _optimized_hlo(fn, x) -> str:
     return compiled.experimental_get_compiler_ir(x)(stage="optimized_hlo")
 
 
-def test_sparsemax_sorts_small_tensors_and_iterates_on_large_ones_inside_xla():
-    """A model's small logits keep the sort (no loop, which on a GPU waits for the host
-    at each step); a large tensor, or one of unknown size, takes Newton's loop."""
-    small = _optimized_hlo(keras_acts.activations.sparsemax, tf.zeros([128, 10]))
-    large = _optimized_hlo(keras_acts.activations.sparsemax, tf.zeros([64, 1024]))
+def test_sparsemax_iterates_inside_xla_but_for_a_gpu_s_small_tensors():
+    """For a GPU a model's small logits keep the sort (no loop, which there waits for the
+    host at each step); a large tensor, or one of unknown size, takes Newton's loop, as
+    every tensor does on a CPU (whose XLA sorts slowly)."""
+    from keras_acts.activations import _base
+
+    with _base.forms_for_gpu():
+        small = _optimized_hlo(keras_acts.activations.sparsemax, tf.zeros([128, 10]))
+        large = _optimized_hlo(keras_acts.activations.sparsemax, tf.zeros([64, 1024]))
     assert " sort(" in small and " while(" not in small
     assert " while(" in large and " sort(" not in large
+    if not tf.config.list_physical_devices("GPU"):
+        small = _optimized_hlo(keras_acts.activations.sparsemax, tf.zeros([128, 10]))
+        assert " while(" in small and " sort(" not in small
     unknown = tf.function(lambda t: keras_acts.activations.sparsemax(t), jit_compile=True,
                           autograph=False)
     graph = unknown.get_concrete_function(tf.TensorSpec([None, None], tf.float32)).graph
     op_types = {op.type for op in graph.get_operations()}
     assert "While" in op_types or "StatelessWhile" in op_types
     assert not op_types & {"TopKV2", "Sort"}
+
+
+SECOND_REFERENCES = {  # TensorFlow's own ops, differentiated twice by TensorFlow, in float64
+    "softmax": tf.nn.softmax,
+    "softmin": lambda t: tf.nn.softmax(-t),
+    "log_softmax": tf.nn.log_softmax,
+    "sparsemax": None,  # piecewise linear: its second derivative is 0 off the kinks
+}
+
+
+def _gradient_penalty_gradient(fn, x, weights):
+    """The gradient of ``sum(g * g)``, ``g`` the gradient of ``sum(weights * fn(x))``: a
+    second derivative, as a gradient penalty takes."""
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            loss = tf.reduce_sum(weights * fn(x))
+        g = inner.gradient(loss, x)
+        penalty = tf.reduce_sum(g * g)
+    return outer.gradient(penalty, x, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+@pytest.mark.parametrize("name", sorted(SECOND_REFERENCES))
+def test_second_derivatives_of_rows_that_inside_xla_sum_in_one_reduction(mode, name):
+    """Rows of 64 entries: inside XLA, the gradients' sums are one XLA reduction
+    (row_sums), which has a gradient of its own."""
+    rng = np.random.default_rng(5)
+    x64 = rng.normal(0, 2, (3, 64))
+    weights = rng.normal(0, 1, 64)
+    fn = keras_acts.get(name)
+    got = MODES[mode](lambda t: _gradient_penalty_gradient(fn, t, tf.constant(weights, tf.float32)))(
+        tf.constant(x64, tf.float32)).numpy()
+    reference = SECOND_REFERENCES[name]
+    if reference is None:
+        expected = np.zeros_like(x64)
+    else:
+        expected = _gradient_penalty_gradient(reference, tf.constant(x64), tf.constant(weights)).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5 * np.abs(expected).max())
