@@ -49,10 +49,17 @@ except ImportError:  # pragma: no cover - a TensorFlow that moved them: tf.custo
 
 
 try:  # TensorFlow's XLA op, private: values XLA may not merge with computations before it
-    from tensorflow.compiler.tf2xla.python.xla import optimization_barrier as _xla_barrier
+    from tensorflow.compiler.tf2xla.python.xla import optimization_barrier as _xla_optimization_barrier
 except ImportError:  # pragma: no cover - a TensorFlow that moved it: no barrier
-    def _xla_barrier(*tensors):
+    def _xla_optimization_barrier(*tensors):
         return tensors
+
+
+@tf.custom_gradient
+def _xla_barrier(*tensors):
+    """XLA's optimization barrier, with the identity's gradient (TensorFlow has none
+    for it: a second derivative inside XLA would fail)."""
+    return list(_xla_optimization_barrier(*tensors)), lambda *upstream: list(upstream)
 
 
 try:  # TensorFlow's XLA op, private: one XLA reduction of several tensors
@@ -217,6 +224,18 @@ _EXPM1_SPLIT = -0.5
 _EXPM1_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(1, 10))
 
 
+@tf.custom_gradient
+def sqrt_nonnegative(y: tf.Tensor) -> tf.Tensor:
+    """``sqrt(y)`` for ``y >= 0``, with the derivative 0 where ``y`` is 0, not infinite.
+
+    Slopes computed as a square root of the output (squared_relu's ``2 sqrt(y)``) are
+    then differentiable once more where the output is 0: there ``y``'s own slope is 0,
+    and an infinite derivative times 0 would make the second derivative NaN.
+    """
+    root = tf.sqrt(y)
+    return root, lambda upstream: tf.math.divide_no_nan(upstream * tf.constant(0.5, y.dtype), root)
+
+
 def expm1_nonpositive(x: tf.Tensor) -> tf.Tensor:
     """``expm1(x) = exp(x) - 1`` for ``x <= 0`` (for ``x > 0``, a finite value of no meaning).
 
@@ -303,7 +322,7 @@ def _kept(keep: str, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, ...]:
 def _compiled(fn: Callable, options: tuple, tensors: tuple) -> Callable:
     """``fn(*tensors, *options)`` as one XLA-compiled function, shared by every call
     with the same function, options, dtypes and ranks (XLA compiles once per shape)."""
-    key = (fn, options, tuple((t.dtype, t.shape.rank, _width(fn, t)) for t in tensors))
+    key = (fn, options, tuple((t.dtype, t.shape.rank, _width(fn, t)) for t in tensors), _FOR_GPU[0])
     compiled = _COMPILED.get(key)
     if compiled is None:
         compiled = _traced(fn, options, tensors, jit_compile=True)
@@ -560,6 +579,14 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
                 return (_direct if direct else _compiled)(fn, options, tensors)(*tensors)
             return fn(*tensors, *options)
 
+        def run_backward(dy, *tensors, compiled):
+            if not _tape_is_recording():
+                return run(backward, compiled, dy, *tensors, direct=tf.executing_eagerly())
+            # Recorded: a tape of a tape, for second derivatives. In the forms traced for a
+            # GPU, which hold no conditional: TensorFlow's gradient of one inside XLA fails.
+            with forms_for_gpu():
+                return run(backward, compiled, dy, *tensors)
+
         if eager and _record_operation is not None:
             # One entry on the tape, as tf.custom_gradient makes eagerly, without its
             # ~100 µs of Python (a variable watcher, nests, an inspected signature, an
@@ -572,10 +599,8 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
             kept, backward_compiles = _kept(keep, x, y), compiles(x, True, fuse_backward, small_backward)
 
             def eager_gradient(dy):
-                # Recorded (a tape of a tape: second derivatives) unless nothing records; in
-                # a graph where tape.jacobian's pfor traces it, a function call.
-                direct = tf.executing_eagerly() and not _tape_is_recording()
-                return [run(backward, backward_compiles, dy, *kept, direct=direct)]
+                # In a graph where tape.jacobian's pfor traces it, a function call.
+                return [run_backward(dy, *kept, compiled=backward_compiles)]
 
             _record_operation(op_name, [y], [x], eager_gradient)
             return y
@@ -601,9 +626,7 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
                     # gone): such a forward is written so that it does not (log_sigmoid_kernel).
                     dy, *tensors = _xla_barrier(dy, *tensors)
                 with tf.control_dependencies([dy]):
-                    # Recorded (a tape of a tape: second derivatives) unless nothing records.
-                    return run(backward, backward_compiles, dy, *tensors,
-                               direct=tf.executing_eagerly() and not _tape_is_recording())
+                    return run_backward(dy, *tensors, compiled=backward_compiles)
 
             return y, gradient
 

@@ -15,6 +15,7 @@ from keras_acts.activations._base import (
     gradient_from_input,
     gradient_from_output,
     is_float64,
+    sqrt_nonnegative,
 )
 from keras_acts.activations._trig import with_float32_sine
 
@@ -242,7 +243,7 @@ def squared_relu(x):
 # squared_relu'(x) = 2 max(x, 0) = 2 sqrt(y): from the output, which the next layer keeps
 # anyway (TensorFlow's gradient of the square keeps relu(x) too), within 1 ULP. Where y
 # overflowed to inf, the gradient is inf too (the output already carries no information).
-@gradient_from_output(lambda dy, y: dy * (2 * tf.sqrt(y)))
+@gradient_from_output(lambda dy, y: dy * (2 * sqrt_nonnegative(y)))
 def _squared_relu(x):
     return tf.square(tf.nn.relu(x))
 

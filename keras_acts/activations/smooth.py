@@ -19,6 +19,7 @@ from keras_acts.activations._base import (
     polynomial,
     softplus_kernel,
     softplus_of_exp,
+    sqrt_nonnegative,
     with_derivative,
 )
 from keras_acts.activations._trig import with_float32_sine
@@ -343,7 +344,7 @@ def _elish(x):
 
 
 # The slope (x + 1) / 2 = sqrt(y) for |x| < 1, 0 below (y = 0), 1 above (y >= 1).
-@gradient_from_output(lambda dy, y: dy * tf.minimum(tf.sqrt(y), constant(1.0, y)))
+@gradient_from_output(lambda dy, y: dy * tf.minimum(sqrt_nonnegative(y), constant(1.0, y)))
 def _sparse_plus(x):
     inner = tf.clip_by_value(x, constant(-1.0, x), constant(1.0, x)) + 1
     return tf.where(x >= 1, x, constant(0.25, x) * inner * inner)
