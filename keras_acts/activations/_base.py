@@ -321,7 +321,9 @@ def _kept(keep: str, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, ...]:
 
 def _compiled(fn: Callable, options: tuple, tensors: tuple) -> Callable:
     """``fn(*tensors, *options)`` as one XLA-compiled function, shared by every call
-    with the same function, options, dtypes and ranks (XLA compiles once per shape)."""
+    with the same function, options, dtypes and ranks (XLA compiles once per shape),
+    row lengths where ``fn`` asks for them (:func:`with_static_width`), and forms (for a
+    GPU or not: :func:`forms_for_gpu`)."""
     key = (fn, options, tuple((t.dtype, t.shape.rank, _width(fn, t)) for t in tensors), _FOR_GPU[0])
     compiled = _COMPILED.get(key)
     if compiled is None:
@@ -331,8 +333,7 @@ def _compiled(fn: Callable, options: tuple, tensors: tuple) -> Callable:
 
 
 def _traced(fn: Callable, options: tuple, tensors: tuple, jit_compile: bool) -> Callable:
-    specs = [tf.TensorSpec(None if t.shape.rank is None else [None] * (t.shape.rank - 1) + [_width(fn, t)],
-                           t.dtype) if t.shape.rank != 0 else tf.TensorSpec([], t.dtype) for t in tensors]
+    specs = [tf.TensorSpec(_traced_shape(fn, t), t.dtype) for t in tensors]
     return tf.function(lambda *args: fn(*args, *options), input_signature=specs,
                        jit_compile=jit_compile, autograph=False)
 
@@ -345,6 +346,14 @@ def with_static_width(fn: Callable) -> Callable:
     inputs' last axis, once per length: :func:`row_sums` folds rows by it."""
     fn.keras_acts_static_width = True
     return fn
+
+
+def _traced_shape(fn: Callable, t) -> list | None:
+    """Any shape of ``t``'s rank, with its row length where ``fn`` asks for it."""
+    rank = t.shape.rank
+    if rank is None:
+        return None
+    return [None] * (rank - 1) + [_width(fn, t)] if rank else []
 
 
 def _width(fn: Callable, t) -> int | None:
