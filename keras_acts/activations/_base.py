@@ -18,6 +18,7 @@ import contextlib
 import functools
 import inspect
 import math
+import threading
 from typing import Any, Callable
 
 import keras
@@ -107,24 +108,33 @@ def in_xla_context() -> bool:
     return not tf.executing_eagerly() and _in_xla(tf.compat.v1.get_default_graph())
 
 
-_FOR_GPU: list[bool | None] = [None]  # None: whether this machine has a GPU
+# Per thread (a backward pass traced for second derivatives sets it while another thread may
+# trace its own): unset, the forms follow whether this machine has a GPU.
+_FORMS = threading.local()
 
 
 @contextlib.contextmanager
 def forms_for_gpu():
-    """Within, formulas trace the XLA forms meant for a GPU, whatever this machine
-    has (``benchmarks/xla_gpu.py`` exports programs for one)."""
-    previous, _FOR_GPU[0] = _FOR_GPU[0], True
+    """Within (in this thread), formulas trace the XLA forms meant for a GPU, which hold
+    no conditional and sum with TensorFlow's reductions, whatever this machine has:
+    ``benchmarks/xla_gpu.py`` exports programs for one, and a backward pass traced for
+    second derivatives takes them (:func:`differentiable`)."""
+    previous, _FORMS.for_gpu = _forced_forms(), True
     try:
         yield
     finally:
-        _FOR_GPU[0] = previous
+        _FORMS.for_gpu = previous
 
 
 def for_gpu() -> bool:
     """Whether XLA forms are traced for a GPU: this machine has one, or within
     :func:`forms_for_gpu`."""
-    return _has_gpu() if _FOR_GPU[0] is None else _FOR_GPU[0]
+    forced = _forced_forms()
+    return _has_gpu() if forced is None else forced
+
+
+def _forced_forms() -> bool | None:
+    return getattr(_FORMS, "for_gpu", None)
 
 
 @functools.cache
@@ -324,7 +334,7 @@ def _compiled(fn: Callable, options: tuple, tensors: tuple) -> Callable:
     with the same function, options, dtypes and ranks (XLA compiles once per shape),
     row lengths where ``fn`` asks for them (:func:`with_static_width`), and forms (for a
     GPU or not: :func:`forms_for_gpu`)."""
-    key = (fn, options, tuple((t.dtype, t.shape.rank, _width(fn, t)) for t in tensors), _FOR_GPU[0])
+    key = (fn, options, tuple((t.dtype, t.shape.rank, _width(fn, t)) for t in tensors), _forced_forms())
     compiled = _COMPILED.get(key)
     if compiled is None:
         compiled = _traced(fn, options, tensors, jit_compile=True)
