@@ -369,9 +369,13 @@ def _traced_shape(fn: Callable, t) -> list | None:
 def _width(fn: Callable, t) -> int | None:
     """The last axis's length in ``fn``'s traced signature: None (any) unless ``fn``
     asks for it (:func:`with_static_width`)."""
-    if not getattr(fn, "keras_acts_static_width", False) or not t.shape.rank:
+    if not _asks_width(fn) or not t.shape.rank:
         return None
     return t.shape[-1]
+
+
+def _asks_width(fn: Callable) -> bool:
+    return getattr(fn, "keras_acts_static_width", False)
 
 
 try:  # TensorFlow's function internals, private: a traced graph called without tf.function's dispatch
@@ -414,7 +418,7 @@ def _eager_signature(tensors: tuple) -> tuple:
 
 
 def _eager_widths(fn: Callable, tensors: tuple) -> tuple | None:
-    if not getattr(fn, "keras_acts_static_width", False):
+    if not _asks_width(fn):
         return None
     return tuple(eager_shape(t)[-1:] for t in tensors)
 
