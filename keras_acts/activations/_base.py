@@ -200,6 +200,37 @@ def _adder(dtype: tf.DType, count: int):
     return tf.function(add, autograph=False).get_concrete_function(*[scalar] * (2 * count))
 
 
+def chunk_maxima(x: tf.Tensor, size: int, *counted: tf.Tensor) -> list[tf.Tensor]:
+    """The maxima of chunks of ``x``'s rows (its last axis, of a length ``n`` that
+    ``size`` divides): chunk ``j`` holds entries ``j, j + n / size, ...``, ``size`` of
+    them; shape ``[rows, n / size]``. Then the chunks' sums of each ``counted`` tensor
+    (``x``'s shape), inside XLA on a CPU in the same pass over memory: a reduction
+    over a middle axis, which XLA's loop vectorizes along the last (sparsemax's NaN and
+    +inf counts at 2^24 as rows of 1024: 0.1-0.5 ms on top of the maxima's 1.5, where a
+    pass of their own took 3). Not differentiable (sparsemax's start)."""
+    width = x.shape[-1]
+    folded = [tf.reshape(tf.stop_gradient(t), [-1, size, width // size]) for t in (x, *counted)]
+    if counted and _xla_variadic_reduce is not None and in_xla_context() and not for_gpu():
+        inits = [tf.constant(-math.inf, x.dtype)] + [tf.constant(0, x.dtype)] * len(counted)
+        return list(_xla_variadic_reduce(folded, inits, [1], _max_adder(x.dtype, len(counted))))
+    # The barrier: without it XLA rewrote a max of these maxima as a max of the rows,
+    # and recomputed the maxima in each of their uses, one in a loop: 1.3 ms more.
+    return [_xla_barrier(tf.reduce_max(folded[0], axis=1))[0]] + [tf.reduce_sum(t, axis=1) for t in folded[1:]]
+
+
+@functools.cache
+def _max_adder(dtype: tf.DType, count: int):
+    """The reducer of :func:`chunk_maxima`: a running max and ``count`` running sums,
+    then the terms."""
+    scalar = tf.TensorSpec([], dtype)
+
+    def reduce(*values):
+        (high, *sums), (term, *terms) = values[:count + 1], values[count + 1:]
+        return (tf.maximum(high, term), *(a + b for a, b in zip(sums, terms)))
+
+    return tf.function(reduce, autograph=False).get_concrete_function(*[scalar] * (2 * count + 2))
+
+
 def as_float_tensor(x: Any, argument: str = "x") -> tf.Tensor:
     """``x`` as a real floating-point tensor (integers become ``floatx()``)."""
     if not isinstance(x, tf.Tensor):  # variables too: read them once, return tensors

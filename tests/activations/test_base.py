@@ -193,7 +193,10 @@ def _variadic_reductions(fn, *tensors) -> int:
 
 
 def _variadic_reductions_in(graph) -> int:
-    return sum(op.type.startswith("XlaVariadicReduce") for op in graph.get_operations())
+    """In ``graph`` and the functions it calls (loops' bodies, conditionals' branches)."""
+    graph_def = graph.as_graph_def()
+    nodes = [*graph_def.node, *(n for f in graph_def.library.function for n in f.node_def)]
+    return sum(node.op.startswith("XlaVariadicReduce") for node in nodes)
 
 
 @pytest.mark.parametrize("shape, folded", [

@@ -7,6 +7,8 @@ told apart from +inf, in every run mode (eagerly, in a graph, inside XLA).
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -180,6 +182,88 @@ def test_sparsemax_iterates_inside_xla_but_for_a_gpu_s_small_tensors():
     op_types = {op.type for op in graph.get_operations()}
     assert "While" in op_types or "StatelessWhile" in op_types
     assert not op_types & {"TopKV2", "Sort"}
+
+
+def _colliding_rows(n_rows: int, width: int = 1024) -> np.ndarray:
+    """Normal rows whose sparsemax start from the chunks' maxima takes two more of
+    Newton's steps: ``a`` and ``a - 0.1`` share a chunk (entries ``j`` and ``j + width
+    / 16``), so the chunks' threshold (of ``a``, ``a - 0.5``, ``a - 0.7``: ``a - 0.733``)
+    misses one; above it the row's first step keeps ``a - 0.7`` (``a - 0.575``), the
+    second drops it (``a - 0.533``, the threshold)."""
+    rng = np.random.default_rng(5)
+    rows = rng.standard_normal((n_rows, width)) * 2
+    top = rows.max(axis=1) + 3
+    for index, below in ((3, 0), (3 + width // 16, 0.1), (10, 0.5), (20, 0.7)):
+        rows[:, index] = top - below
+    return rows
+
+
+def _chunked(monkeypatch, fn):
+    """``fn`` inside a fresh XLA program, chunks from any size (traced anew: kernels
+    compiled before keep their forms)."""
+    # the module by name: keras_acts.activations.softmax is the function
+    monkeypatch.setattr(sys.modules["keras_acts.activations.softmax"], "_CHUNKS_FROM", 0)
+    return tf.function(fn, autograph=False, jit_compile=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows_apart", ["few", "all"])
+def test_sparsemax_started_from_chunk_maxima_matches_the_sorted_algorithm(monkeypatch, dtype, rows_apart):
+    """On large tensors inside XLA on a CPU, Newton's iteration starts from the
+    threshold of each row's chunk maxima. Where that is not the row's, the rows go on
+    apart when few (2 of 64; the others' maxima lead by 1.5: their support is the max,
+    a chunk's), or all rows do (the hard rows and colliding ones): every row as the
+    sorted algorithm's."""
+    if rows_apart == "few":
+        x = np.random.default_rng(6).standard_normal((64, 1024)) * 2
+        x[np.arange(64), x.argmax(axis=1)] += 1.5
+        x[:2] = _colliding_rows(2)
+    else:
+        x = np.concatenate([_colliding_rows(32), np.tile(_sparsemax_rows(), (2, 1))])[:64]
+    x = x.astype(dtype)
+    y = _chunked(monkeypatch, keras_acts.activations.sparsemax)(tf.constant(x)).numpy()
+    exact = _sparsemax_float64(x)
+    tolerance = 8 * np.finfo(dtype).eps
+    np.testing.assert_allclose(y, exact, rtol=0, atol=tolerance)
+    np.testing.assert_allclose(y.sum(axis=-1), 1, rtol=0, atol=tolerance)
+
+
+def test_sparsemax_from_chunk_maxima_keeps_the_limits(monkeypatch):
+    """The chunks' pass counts NaN and +inf entries too, exactly, two +inf in one chunk
+    as two: a NaN row is NaN, one +inf takes all the mass, several +inf have no limit
+    (NaN), the rest 0; a row of -inf only is 0/0 (NaN), as without chunks."""
+    width = 1024
+    x = _colliding_rows(8, width).astype(np.float32)
+    x[0, 10] = np.nan
+    x[1, 20] = np.inf
+    x[2, [5, 5 + width // 16]] = np.inf  # one chunk
+    x[3, [5, 6]] = np.inf  # two chunks
+    x[4, 7] = np.finfo(np.float32).max  # finite, told apart from +inf
+    x[5] = -np.inf
+    x[6, : width // 2] = -np.inf
+    y = _chunked(monkeypatch, keras_acts.activations.sparsemax)(tf.constant(x)).numpy()
+    assert np.isnan(y[0]).all()
+    np.testing.assert_array_equal(y[1], np.eye(width, dtype=np.float32)[20])
+    for row, where in ((2, [5, 5 + width // 16]), (3, [5, 6])):
+        assert np.isnan(y[row, where]).all()
+        assert (np.delete(y[row], where) == 0).all()
+    np.testing.assert_array_equal(y[4], np.eye(width, dtype=np.float32)[7])
+    assert np.isnan(y[5]).all()
+    exact = _sparsemax_float64(x[[6, 7]].astype(np.float64))
+    np.testing.assert_allclose(y[[6, 7]], exact, rtol=0, atol=8 * np.finfo(np.float32).eps)
+
+
+def test_sparsemax_starts_from_chunk_maxima_on_large_tensors_only():
+    """From 2^21 elements (where the start's second loop pays for itself), even where
+    the trace does not know the size: XLA resolves the conditional on it."""
+    large = _optimized_hlo(keras_acts.activations.sparsemax, tf.zeros([2048, 1024]))
+    small = _optimized_hlo(keras_acts.activations.sparsemax, tf.zeros([1024, 1024]))
+    assert " gather(" in large and " gather(" not in small
+    unknown = tf.function(lambda t: keras_acts.activations.sparsemax(t), jit_compile=True,
+                          autograph=False, input_signature=[tf.TensorSpec([None, 1024])])
+    for rows, chunked in ((2048, True), (1024, False)):
+        hlo = unknown.experimental_get_compiler_ir(tf.zeros([rows, 1024]))(stage="optimized_hlo")
+        assert (" gather(" in hlo) == chunked
 
 
 SECOND_REFERENCES = {  # TensorFlow's own ops, differentiated twice by TensorFlow, in float64

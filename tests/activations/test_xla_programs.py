@@ -22,15 +22,15 @@ from keras_acts import benchmarking, registry
 ROWS, WIDTH = 64, 1024
 ELEMENTWISE = [name for name in registry.list_activations()
                if not benchmarking.is_axis_wise(name) and registry.spec(name).family != "gated"]
-FULL_SIZE = re.compile(rf"%([\w.\-]+) = (f32|f64|pred|s32)\[{ROWS},{WIDTH}\]\{{1,0\}} ([\w\-]+)\(")
 NOT_WRITTEN = {"parameter", "bitcast", "get-tuple-element", "tuple"}
 
 
-def _written(hlo: str) -> list[str]:
-    """The tensors of the input's size that the program writes: those of its entry and
-    of every loop's body and condition (not the computations inside a fusion or a
-    reduction, whose values stay in registers, nor a conditional's branches, each of
-    which may compute the result)."""
+def _written(hlo: str, rows: int = ROWS) -> list[str]:
+    """The tensors of the input's size (``[rows, WIDTH]``) that the program writes:
+    those of its entry and of every loop's body and condition (not the computations
+    inside a fusion or a reduction, whose values stay in registers, nor a
+    conditional's branches, each of which may compute the result)."""
+    full_size = re.compile(rf"%([\w.\-]+) = (f32|f64|pred|s32)\[{rows},{WIDTH}\]\{{1,0\}} ([\w\-]+)\(")
     inside = set(re.findall(r"(?:calls|to_apply|true_computation|false_computation)=%([\w.\-]+)", hlo))
     for branches in re.findall(r"branch_computations=\{([^}]*)\}", hlo):
         inside |= set(re.findall(r"%([\w.\-]+)", branches))
@@ -39,7 +39,7 @@ def _written(hlo: str) -> list[str]:
         name = re.match(r"(?:ENTRY )?%([\w.\-]+)", computation)
         if name is None or name.group(1) in inside:
             continue
-        written += [m.group(1) for m in FULL_SIZE.finditer(computation) if m.group(3) not in NOT_WRITTEN]
+        written += [m.group(1) for m in full_size.finditer(computation) if m.group(3) not in NOT_WRITTEN]
     return written
 
 
@@ -76,3 +76,15 @@ def test_functions_of_an_axis_write_their_results_and_no_sum_s_terms(name):
     both = _forward_and_backward(keras_acts.get(name))
     written = _written(both.experimental_get_compiler_ir(x, x)(stage="optimized_hlo"))
     assert len(written) <= 2 + AXIS_WISE[name], written
+
+
+def test_sparsemax_started_from_chunk_maxima_writes_its_results_alone():
+    """From 2^21 elements sparsemax's Newton steps start from the chunks' maxima and
+    compute the logits less their max where they read them: nothing written but the
+    results (before, the logits less their max too)."""
+    rows = 2 ** 21 // WIDTH
+    x = tf.zeros([rows, WIDTH])
+    forward = tf.function(lambda t: keras_acts.activations.sparsemax(t), jit_compile=True, autograph=False)
+    assert len(_written(forward.experimental_get_compiler_ir(x)(stage="optimized_hlo"), rows)) == 1
+    both = _forward_and_backward(keras_acts.activations.sparsemax)
+    assert len(_written(both.experimental_get_compiler_ir(x, x)(stage="optimized_hlo"), rows)) == 2
