@@ -385,10 +385,14 @@ def _sparsemax_threshold(z, start=None, count=None):
 
 _CHUNK = 16  # entries of a chunk, whose maxima start sparsemax's threshold
 _UNSURE = 16  # 1 / the share of rows the start may miss for the loop to take them apart
-# From this size on, chunks: on smaller tensors, where each of a loop's steps costs its
-# overhead more than its pass, their second loop made sparsemax 2-10% slower
-# ([128, 1024]: 0.34 against 0.31 ms); at 2^22 12-22% less time, at 2^24 35%.
-_CHUNKS_FROM = 2 ** 21
+# Where chunks pay (time against Newton's method from -1, side by side, rows of normal
+# logits): on rows of 2048 entries or more from small tensors on ([8, 2048] 0.80x,
+# [64, 4096] 0.47x, 2^20-2^22 elements 0.33-0.37x); on shorter rows only from 2^23
+# elements, where the second loop's steps, each with its overhead, cost no more than
+# the passes they save (rows of 1024: 1.25x at 2^20-2^21, 0.99x at 2^22, 0.78x at 2^23,
+# 0.66x at 2^24; rows of 256 or 512 0.93-1.09x at 2^21-2^23).
+_WIDE = 2048
+_CHUNKS_FROM = {True: 2 ** 14, False: 2 ** 23}  # elements, by whether rows are wide
 
 
 def _by_chunks(z, chunked, plain):
@@ -400,10 +404,11 @@ def _by_chunks(z, chunked, plain):
     if (width is None or width % _CHUNK or width < 16 * _CHUNK or not in_xla_context()
             or for_gpu()):
         return plain(z)
+    start = _CHUNKS_FROM[width >= _WIDE]
     size = z.shape.num_elements()
     if size is not None:
-        return chunked(z) if size >= _CHUNKS_FROM else plain(z)
-    return tf.cond(tf.size(z) >= _CHUNKS_FROM, lambda: chunked(z), lambda: plain(z))
+        return chunked(z) if size >= start else plain(z)
+    return tf.cond(tf.size(z) >= start, lambda: chunked(z), lambda: plain(z))
 
 
 def _chunked_sparsemax(z, careful=False):
@@ -416,9 +421,9 @@ def _chunked_sparsemax(z, careful=False):
     the subset has, one pass over the data shows it is the row's threshold. The rows
     where it is not (two entries of the support in one chunk: 4% of rows of 1024
     normal logits) go on from there apart, gathered, when they are few; otherwise all
-    rows do. At 2^24 as rows of 1024: 10.5 ms (careful, the form inside XLA: 13)
+    rows do. At 2^24 as rows of 1024: 10.5 ms (careful, the form inside XLA: 13-14)
     against 20-22 for Newton's method from -1 on every row, which took 6 passes (the
-    slowest row's steps)."""
+    slowest row's steps); on rows of 2048 or more, a third of the time."""
     width = z.shape[-1]
     rows = tf.reshape(z, [-1, width])
     if careful:
@@ -448,11 +453,15 @@ def _chunked_sparsemax(z, careful=False):
         slot = tf.cumsum(tf.cast(unsure, tf.int32)) - 1
         slot = tf.where(unsure & (slot < room), slot, room)
         picked = tf.tensor_scatter_nd_update(tf.zeros([room + 1], tf.int32), slot[:, None], tf.range(n_rows))[:room]
-        again, _ = _sparsemax_threshold(shifted(tf.gather(rows, picked), tf.gather(row_max, picked)),
-                                        tf.gather(t, picked), tf.gather(count, picked))
-        # slots left free (row 0's) write to one more row, cut off
+        # gathered from one row more (of 0): XLA compiles this branch for an empty tensor
+        # too, where a gather from no rows is invalid (the pad is fused with the gather)
+        def gather(rows_of):
+            return tf.gather(tf.pad(rows_of, [[0, 1], [0, 0]]), picked)
+
+        again, _ = _sparsemax_threshold(shifted(gather(rows), gather(row_max)), gather(t), gather(count))
+        # slots left free (row 0's) write to the row more, cut off
         target = tf.where(tf.range(room) < n_unsure, picked, n_rows)
-        return tf.tensor_scatter_nd_update(tf.concat([t, t[:1]], 0), target[:, None], again)[:-1]
+        return tf.tensor_scatter_nd_update(tf.pad(t, [[0, 1], [0, 0]]), target[:, None], again)[:-1]
 
     def all_rows():
         return _sparsemax_threshold(shifted(rows, row_max), t, count)[0]

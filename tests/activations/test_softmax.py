@@ -202,7 +202,7 @@ def _chunked(monkeypatch, fn):
     """``fn`` inside a fresh XLA program, chunks from any size (traced anew: kernels
     compiled before keep their forms)."""
     # the module by name: keras_acts.activations.softmax is the function
-    monkeypatch.setattr(sys.modules["keras_acts.activations.softmax"], "_CHUNKS_FROM", 0)
+    monkeypatch.setattr(sys.modules["keras_acts.activations.softmax"], "_CHUNKS_FROM", {True: 0, False: 0})
     return tf.function(fn, autograph=False, jit_compile=True)
 
 
@@ -253,17 +253,32 @@ def test_sparsemax_from_chunk_maxima_keeps_the_limits(monkeypatch):
     np.testing.assert_allclose(y[[6, 7]], exact, rtol=0, atol=8 * np.finfo(np.float32).eps)
 
 
-def test_sparsemax_starts_from_chunk_maxima_on_large_tensors_only():
-    """From 2^21 elements (where the start's second loop pays for itself), even where
-    the trace does not know the size: XLA resolves the conditional on it."""
-    large = _optimized_hlo(keras_acts.activations.sparsemax, tf.zeros([2048, 1024]))
-    small = _optimized_hlo(keras_acts.activations.sparsemax, tf.zeros([1024, 1024]))
-    assert " gather(" in large and " gather(" not in small
-    unknown = tf.function(lambda t: keras_acts.activations.sparsemax(t), jit_compile=True,
-                          autograph=False, input_signature=[tf.TensorSpec([None, 1024])])
-    for rows, chunked in ((2048, True), (1024, False)):
-        hlo = unknown.experimental_get_compiler_ir(tf.zeros([rows, 1024]))(stage="optimized_hlo")
-        assert (" gather(" in hlo) == chunked
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_sparsemax_of_no_rows_compiles_with_chunks(mode):
+    """Where the trace does not know the batch size, XLA compiles the chunks' branch for
+    an empty tensor too (the conditional on the size is resolved after): its gathers and
+    scatters must be valid there."""
+    y = MODES[mode](keras_acts.activations.sparsemax)(tf.zeros([0, 2048]))
+    assert y.shape == (0, 2048)
+
+
+def test_sparsemax_starts_from_chunk_maxima_where_that_pays():
+    """On rows of 2048 entries or more from 2^14 elements, on shorter rows from 2^23
+    (where the start's second loop pays for itself), even where the trace does not know
+    the size: XLA resolves the conditional on it. Compiled, not run."""
+    def chunked(shape, signature=None):
+        fn = tf.function(lambda t: keras_acts.activations.sparsemax(t), jit_compile=True,
+                         autograph=False, input_signature=signature)
+        hlo = fn.experimental_get_compiler_ir(tf.zeros(shape))(stage="optimized_hlo")
+        # its own conditional (the unsure rows apart or all rows), which XLA keeps, and
+        # a loop more (on the chunks' maxima)
+        assert (" conditional(" in hlo) == (hlo.count(" while(") == 3)
+        return " conditional(" in hlo
+
+    assert chunked([8, 2048]) and not chunked([4, 2048])
+    assert chunked([8192, 1024]) and not chunked([4096, 1024])
+    for shape, expected in (([8192, 1024], True), ([4096, 1024], False)):
+        assert chunked(shape, [tf.TensorSpec([None, 1024])]) == expected
 
 
 SECOND_REFERENCES = {  # TensorFlow's own ops, differentiated twice by TensorFlow, in float64

@@ -79,10 +79,10 @@ def test_functions_of_an_axis_write_their_results_and_no_sum_s_terms(name):
 
 
 def test_sparsemax_started_from_chunk_maxima_writes_its_results_alone():
-    """From 2^21 elements sparsemax's Newton steps start from the chunks' maxima and
-    compute the logits less their max where they read them: nothing written but the
-    results (before, the logits less their max too)."""
-    rows = 2 ** 21 // WIDTH
+    """From 2^23 elements (rows of 1024) sparsemax's Newton steps start from the chunks'
+    maxima and compute the logits less their max where they read them: nothing written
+    but the results (before, the logits less their max too)."""
+    rows = 2 ** 23 // WIDTH
     x = tf.zeros([rows, WIDTH])
     forward = tf.function(lambda t: keras_acts.activations.sparsemax(t), jit_compile=True, autograph=False)
     assert len(_written(forward.experimental_get_compiler_ir(x)(stage="optimized_hlo"), rows)) == 1
