@@ -52,10 +52,16 @@ def _along(fn, x, axis):
     return tf.transpose(fn(tf.transpose(x, perm)), perm)
 
 
-def _capped(x):
-    """``x`` with +inf lowered to the largest finite value: a single infinite
-    logit then takes all the mass, its limit, instead of inf - inf = NaN."""
-    return tf.minimum(x, tf.constant(x.dtype.max, x.dtype))
+def _apart(x, infinite_row):
+    """``x`` on the rows whose max is +inf (``infinite_row``) with +inf lowered to the
+    largest finite value and the finite entries capped one step below it: a single
+    +inf logit then takes all the mass, its limit, instead of inf - inf = NaN, and a
+    finite logit at the largest value stays apart from it (2^104 below); ``x`` on the
+    other rows. It keeps order, so the max of a row of it is its max's."""
+    top = x.dtype.as_numpy_dtype(x.dtype.max)
+    big = tf.constant(top, x.dtype)
+    below_big = tf.constant(np.nextafter(top, top.dtype.type(0)), x.dtype)
+    return tf.where(infinite_row, tf.where(_is_inf(x), big, tf.minimum(x, below_big)), x)
 
 
 def _is_inf(x):
@@ -150,13 +156,14 @@ def _row_sum(x):
     return row_sums(x)[0]
 
 
-def _at_infinities(x, count, value):
+def _at_infinities(x, count, value, nan_row):
     """A formula's result with the limits at the +inf entries of ``x``: ``value`` at a
     row's one +inf entry (``count`` of them), NaN at each of several (no limit: it
-    depends on how they grow). The formulas give the finite entries of such a row
-    their limits themselves: ``x - max`` is -inf there."""
+    depends on how they grow), and on a row holding a NaN (``nan_row``). The formulas
+    give the finite entries of such a row their limits themselves: ``x - max`` is
+    -inf there."""
     nan = tf.constant(float("nan"), x.dtype)
-    at_inf = tf.where(count == 1, tf.constant(value, x.dtype), nan)
+    at_inf = tf.where((count == 1) & tf.logical_not(nan_row), tf.constant(value, x.dtype), nan)
     return lambda y: tf.where(_is_inf(x), at_inf, y)
 
 
@@ -214,7 +221,7 @@ def _log_softmax_parts(x):
     into the entries at the max (``1 + ties``) and the rest, so that the dominant
     entry, whose result is small, keeps full precision (log of the whole sum would
     round it). Also the count of entries at the max (on a row whose max is +inf:
-    its +inf entries)."""
+    its +inf entries) and the rest (NaN where the row holds a NaN)."""
     m = _row_max(x)
     top = tf.equal(x, m)
     zero = tf.constant(0.0, x.dtype)
@@ -222,7 +229,7 @@ def _log_softmax_parts(x):
     # (24 ms at 2^24, against 4.5 and 2).
     rest = _row_sum(tf.where(top, zero, tf.exp(x - m)))
     count = _row_sum(tf.where(top, tf.constant(1.0, x.dtype), zero))
-    return (x - m) - tf.math.log1p(rest + (count - 1)), count
+    return (x - m) - tf.math.log1p(rest + (count - 1)), count, rest
 
 
 def _log_softmax_finite(x):
@@ -230,8 +237,8 @@ def _log_softmax_finite(x):
 
 
 def _log_softmax_careful(x):
-    out, count = _log_softmax_parts(x)
-    return _at_infinities(x, count, 0.0)(out)
+    out, count, rest = _log_softmax_parts(x)
+    return _at_infinities(x, count, 0.0, tf.math.is_nan(rest))(out)
 
 
 _log_softmax_last = gradient_from_output(_log_softmax_gradient)(
@@ -318,16 +325,16 @@ def _sparsemax_gradient(dy, y):
 def _sparsemax_finite(z):
     """Sparsemax along the last axis of finite logits ``z``. Shifting by the max changes
     nothing mathematically, keeps large logits finite, and puts the largest at 0, which
-    is always in the support. Inside XLA the threshold comes without sorting, from
-    Newton's method (:func:`_sparsemax_threshold`, started by :func:`_chunked_sparsemax`
-    on a CPU): on a CPU at every size (XLA:CPU's sort is slow: on ``[128, 10]`` 121 µs
-    against the loop's 86, on ``[256, 32]`` 506 against 110), for a GPU unless the
-    shape says the tensor is small (a model's logits), where the sort stays: it has no
-    loop, whose every step waits for the host there. Outside XLA (fusion off),
-    TensorFlow's ops sort."""
+    is always in the support. Inside XLA :func:`_sparsemax_threshold` finds the
+    threshold without sorting: on a CPU at every size (XLA:CPU's sort is slow: on
+    ``[128, 10]`` 121 µs against the loop's 86, on ``[256, 32]`` 506 against 110),
+    for a GPU unless the shape says the tensor is small (a model's logits), where the
+    sort stays: it has no loop, whose every step waits for the host there. Outside
+    XLA (fusion off), TensorFlow's ops sort. (Inside XLA the careful form runs, and
+    on large tensors it starts Newton's method closer: :func:`_chunked_sparsemax`.)"""
     if z.shape[-1] == 0:
         return z
-    return _by_chunks(z, _chunked_sparsemax, lambda z: _sparsemax_shifted(z - _row_max(z)))
+    return _sparsemax_shifted(z - _row_max(z))
 
 
 def _sparsemax_shifted(z):
@@ -411,9 +418,8 @@ def _by_chunks(z, chunked, plain):
     return tf.cond(tf.size(z) >= start, lambda: chunked(z), lambda: plain(z))
 
 
-def _chunked_sparsemax(z, careful=False):
-    """Sparsemax of rows of ``z``, Newton's method started where it ends on most rows
-    (:func:`_sparsemax_finite`; ``careful``: :func:`_sparsemax_careful`).
+def _chunked_sparsemax(z):
+    """:func:`_sparsemax_careful` with Newton's method started where it ends on most rows.
 
     The maxima of the rows' chunks of :data:`_CHUNK` are a subset of each row, whose
     threshold (Newton's method on 1/16 of the data) is a lower bound of the row's (the
@@ -421,25 +427,22 @@ def _chunked_sparsemax(z, careful=False):
     the subset has, one pass over the data shows it is the row's threshold. The rows
     where it is not (two entries of the support in one chunk: 4% of rows of 1024
     normal logits) go on from there apart, gathered, when they are few; otherwise all
-    rows do. At 2^24 as rows of 1024: 10.5 ms (careful, the form inside XLA: 13-14)
-    against 20-22 for Newton's method from -1 on every row, which took 6 passes (the
-    slowest row's steps); on rows of 2048 or more, a third of the time."""
+    rows do. The chunks' pass also counts the NaN and +inf entries. At 2^24 as rows of
+    1024: 13-14 ms against 20-22 for Newton's method from -1 on every row, which took
+    6 passes (the slowest row's steps); on rows of 2048 or more, a third of the time."""
     width = z.shape[-1]
     rows = tf.reshape(z, [-1, width])
-    if careful:
-        chunk_max, chunk_nans, chunk_infinities = chunk_maxima(
-            rows, _CHUNK, tf.cast(tf.math.is_nan(rows), z.dtype), tf.cast(_is_inf(rows), z.dtype))
-        limit = _capped  # the capped logits' max as the capped max: XLA reads z for it
-    else:
-        chunk_max, = chunk_maxima(rows, _CHUNK)
-        limit = tf.identity
-    row_max = limit(tf.reduce_max(chunk_max, axis=-1, keepdims=True))
-    start, start_count = _sparsemax_threshold(limit(chunk_max) - row_max)
+    chunk_max, chunk_nans, chunk_infinities = chunk_maxima(
+        rows, _CHUNK, tf.cast(tf.math.is_nan(rows), z.dtype), tf.cast(_is_inf(rows), z.dtype))
+    row_max = tf.reduce_max(chunk_max, axis=-1, keepdims=True)
+    infinite_row = _is_inf(row_max)
+    row_max = _apart(row_max, infinite_row)
+    start, start_count = _sparsemax_threshold(_apart(chunk_max, infinite_row) - row_max)
 
-    def shifted(x, x_max):  # computed where used: XLA would write out an operand of a branch
-        return tf.stop_gradient(limit(x) - x_max)
+    def shifted(x, x_max, infinite):  # computed where used: XLA would write out an operand of a branch
+        return tf.stop_gradient(_apart(x, infinite) - x_max)
 
-    shifted_rows = shifted(rows, row_max)
+    shifted_rows = shifted(rows, row_max, infinite_row)
     above = shifted_rows > start
     total, count = row_sums(tf.where(above, shifted_rows, tf.zeros_like(rows)), tf.cast(above, z.dtype))
     t = tf.maximum((total - 1) / count, start)
@@ -453,25 +456,33 @@ def _chunked_sparsemax(z, careful=False):
         slot = tf.cumsum(tf.cast(unsure, tf.int32)) - 1
         slot = tf.where(unsure & (slot < room), slot, room)
         picked = tf.tensor_scatter_nd_update(tf.zeros([room + 1], tf.int32), slot[:, None], tf.range(n_rows))[:room]
+
         # gathered from one row more (of 0): XLA compiles this branch for an empty tensor
         # too, where a gather from no rows is invalid (the pad is fused with the gather)
         def gather(rows_of):
             return tf.gather(tf.pad(rows_of, [[0, 1], [0, 0]]), picked)
 
-        again, _ = _sparsemax_threshold(shifted(gather(rows), gather(row_max)), gather(t), gather(count))
+        again, _ = _sparsemax_threshold(shifted(gather(rows), gather(row_max), gather(infinite_row)),
+                                        gather(t), gather(count))
         # slots left free (row 0's) write to the row more, cut off
         target = tf.where(tf.range(room) < n_unsure, picked, n_rows)
         return tf.tensor_scatter_nd_update(tf.pad(t, [[0, 1], [0, 0]]), target[:, None], again)[:-1]
 
     def all_rows():
-        return _sparsemax_threshold(shifted(rows, row_max), t, count)[0]
+        return _sparsemax_threshold(shifted(rows, row_max, infinite_row), t, count)[0]
 
     out = tf.nn.relu(shifted_rows - tf.cond(n_unsure <= room, few, all_rows))
-    if careful:
-        nans = tf.reduce_sum(chunk_nans, axis=-1, keepdims=True)
-        out = tf.where(nans > 0, tf.constant(float("nan"), z.dtype), out)
-        out = _without_limit(rows, out, 0.0, tf.reduce_sum(chunk_infinities, axis=-1, keepdims=True))
+    out = _with_limits(rows, out, tf.reduce_sum(chunk_nans, axis=-1, keepdims=True),
+                       tf.reduce_sum(chunk_infinities, axis=-1, keepdims=True))
     return tf.reshape(out, tf.shape(z))
+
+
+def _with_limits(z, out, nans, infinities):
+    """Sparsemax's ``out`` with no limit (NaN) at the +inf entries of rows holding
+    several (0 at their finite entries), and NaN on rows holding a NaN (``nans`` and
+    ``infinities``: the rows' counts)."""
+    out = _without_limit(z, out, 0.0, infinities)
+    return tf.where(nans > 0, tf.constant(float("nan"), z.dtype), out)
 
 
 def _sparsemax_careful(z):
@@ -479,17 +490,18 @@ def _sparsemax_careful(z):
     the mass, several have none) and NaN rows (``sort`` puts NaN anywhere)."""
     if z.shape[-1] == 0:
         return z
-    return _by_chunks(z, lambda z: _chunked_sparsemax(z, careful=True), _sparsemax_careful_rows)
+    return _by_chunks(z, _chunked_sparsemax, _sparsemax_careful_rows)
 
 
 def _sparsemax_careful_rows(z):
     """:func:`_sparsemax_careful` without chunks."""
     nans, infinities = row_sums(tf.cast(tf.math.is_nan(z), z.dtype), tf.cast(_is_inf(z), z.dtype))
-    # the max of the capped logits as the capped max: XLA reads z for it, where it would
-    # write the capped logits out for its reduction to read
-    out = _sparsemax_shifted(_capped(z) - _capped(_row_max(z)))
-    out = tf.where(nans > 0, tf.constant(float("nan"), z.dtype), out)
-    return _without_limit(z, out, 0.0, infinities)
+    # the max of the logits told apart as the max told apart: XLA reads z for it, where it
+    # would write the logits out for its reduction to read
+    m = _row_max(z)
+    infinite_row = _is_inf(m)
+    out = _sparsemax_shifted(_apart(z, infinite_row) - _apart(m, infinite_row))
+    return _with_limits(z, out, nans, infinities)
 
 
 # The forward pass compiled at every size: Newton's loop in one XLA kernel against

@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from keras_acts.activations._base import (
+    chunk_maxima,
     expm1_nonpositive,
     forms_for_gpu,
     holds_nan_on_host,
@@ -239,6 +240,24 @@ def test_row_sums_are_tensorflows_outside_xla_and_in_forms_for_a_gpu():
         fn = tf.function(lambda t: row_sums(t * t), jit_compile=True, autograph=False)
         assert _variadic_reductions(fn, x) == 0
         np.testing.assert_array_equal(fn(x)[0].numpy(), np.full([4, 1], 64.0, np.float32))
+
+
+@pytest.mark.parametrize("jit", [True, False], ids=["xla", "tensorflow"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_chunk_maxima_are_the_strided_chunks_maxima_with_their_sums(jit, dtype):
+    """Chunk j of a row of n holds entries j, j + n / size, ...: its max, and the sums
+    of the counted tensors over it; inside XLA one reduction of them all."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(0, 5, (2, 3, 64)).astype(dtype)
+    positive = (x > 0).astype(dtype)
+    fn = tf.function(lambda a, b: chunk_maxima(a, 16, b, 2 * b), jit_compile=jit, autograph=False)
+    high, count, twice = (t.numpy() for t in fn(tf.constant(x), tf.constant(positive)))
+    chunks = x.reshape(6, 16, 4)  # [rows, size, n / size]: entries j + 4 i
+    np.testing.assert_array_equal(high, chunks.max(axis=1))
+    np.testing.assert_array_equal(count, positive.reshape(6, 16, 4).sum(axis=1))
+    np.testing.assert_array_equal(twice, 2 * count)
+    if jit:
+        assert _variadic_reductions(fn, tf.constant(x), tf.constant(positive)) == 1
 
 
 def test_fused_kernels_of_a_whole_axis_are_traced_for_their_row_length():

@@ -36,6 +36,28 @@ def test_softmax_tells_the_largest_finite_logits_from_infinity(mode, dtype):
     np.testing.assert_array_equal(got, expected)
 
 
+LIMIT_ROWS = {  # the limits at [+inf, max, 0]; softmin's rows negated (softmax(-x))
+    "softmax": ([1, 0, 0], 1), "log_softmax": ([0, -np.inf, -np.inf], 1),
+    "sparsemax": ([1, 0, 0], 1), "softmin": ([1, 0, 0], -1),
+}
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(LIMIT_ROWS))
+def test_a_row_s_infinity_beside_the_largest_finite_logit_or_a_nan(name, mode, dtype):
+    """One +inf beside the largest finite logit takes all the mass (they are 2^104 apart
+    once +inf is lowered; sparsemax tied them, 0.5 each); a row holding a NaN is NaN
+    throughout, also beside +inf entries (log_softmax gave its +inf entry 0, sparsemax
+    the finite entries of a row of several +inf 0)."""
+    expected, sign = LIMIT_ROWS[name]
+    big, inf, nan = np.finfo(dtype).max, np.inf, np.nan
+    rows = sign * np.array([[inf, big, 0], [inf, nan, 0], [inf, inf, nan], [nan, 0, 1]], dtype)
+    got = MODES[mode](getattr(keras_acts.activations, name))(tf.constant(rows)).numpy()
+    np.testing.assert_array_equal(got[0], np.array(expected, dtype))
+    assert np.isnan(got[1:]).all()
+
+
 def _ops(fn, shape):
     graph = tf.function(fn, autograph=False).get_concrete_function(
         tf.TensorSpec(shape, tf.float32)).graph
@@ -230,10 +252,11 @@ def test_sparsemax_started_from_chunk_maxima_matches_the_sorted_algorithm(monkey
 
 def test_sparsemax_from_chunk_maxima_keeps_the_limits(monkeypatch):
     """The chunks' pass counts NaN and +inf entries too, exactly, two +inf in one chunk
-    as two: a NaN row is NaN, one +inf takes all the mass, several +inf have no limit
-    (NaN), the rest 0; a row of -inf only is 0/0 (NaN), as without chunks."""
+    as two: a NaN row is NaN (beside +inf entries too), one +inf takes all the mass
+    (beside the largest finite logit too), several +inf have no limit (NaN), the rest
+    0; a row of -inf only is 0/0 (NaN), as without chunks."""
     width = 1024
-    x = _colliding_rows(8, width).astype(np.float32)
+    x = _colliding_rows(10, width).astype(np.float32)
     x[0, 10] = np.nan
     x[1, 20] = np.inf
     x[2, [5, 5 + width // 16]] = np.inf  # one chunk
@@ -241,7 +264,11 @@ def test_sparsemax_from_chunk_maxima_keeps_the_limits(monkeypatch):
     x[4, 7] = np.finfo(np.float32).max  # finite, told apart from +inf
     x[5] = -np.inf
     x[6, : width // 2] = -np.inf
+    x[8, [9, 9 + width // 16]] = [np.inf, np.finfo(np.float32).max]  # one chunk: apart
+    x[9, [1, 2, 3]] = [np.inf, np.inf, np.nan]
     y = _chunked(monkeypatch, keras_acts.activations.sparsemax)(tf.constant(x)).numpy()
+    np.testing.assert_array_equal(y[8], np.eye(width, dtype=np.float32)[9])
+    assert np.isnan(y[9]).all()
     assert np.isnan(y[0]).all()
     np.testing.assert_array_equal(y[1], np.eye(width, dtype=np.float32)[20])
     for row, where in ((2, [5, 5 + width // 16]), (3, [5, 6])):
