@@ -393,29 +393,29 @@ def _sparsemax_threshold(z, start=None, count=None):
 _CHUNK = 16  # entries of a chunk, whose maxima start sparsemax's threshold
 _UNSURE = 16  # 1 / the share of rows the start may miss for the loop to take them apart
 # Where chunks pay (time against Newton's method from -1, side by side, rows of normal
-# logits): on rows of 2048 entries or more from small tensors on ([8, 2048] 0.80x,
-# [64, 4096] 0.47x, 2^20-2^22 elements 0.33-0.37x); on shorter rows only from 2^23
-# elements, where the second loop's steps, each with its overhead, cost no more than
-# the passes they save (rows of 1024: 1.25x at 2^20-2^21, 0.99x at 2^22, 0.78x at 2^23,
-# 0.66x at 2^24; rows of 256 or 512 0.93-1.09x at 2^21-2^23).
-_WIDE = 2048
-_CHUNKS_FROM = {True: 2 ** 14, False: 2 ** 23}  # elements, by whether rows are wide
+# logits): on rows of 768 entries or more from 2^14 elements (rows of 1024: 0.94x on 16
+# rows, 0.67-0.84x from 64 to 1024 rows, 0.49-0.63x from 2048; of 2048 or 4096: 0.79x on
+# 8 rows, 0.32-0.34x at 2^20; of 768: 0.63-0.71x); on shorter rows, whose subset of
+# maxima is small, they do not (rows of 256 or 512: 1.0-1.13x), nor on 1 to 8 rows of
+# 1024 (1.00-1.03x).
+_SHORTEST = 768
+_CHUNKS_FROM = 2 ** 14
 
 
 def _by_chunks(z, chunked, plain):
-    """``chunked(z)`` inside XLA on a CPU, on rows of a length known that :data:`_CHUNK`
-    divides into 16 or more chunks, for tensors of :data:`_CHUNKS_FROM` elements or
-    more; ``plain(z)`` otherwise. The size is XLA's to know: where the trace does not
-    (a batch of unknown size), a conditional on it, which XLA resolves as it compiles."""
+    """``chunked(z)`` inside XLA on a CPU, on rows of a length known, :data:`_SHORTEST`
+    or more, that :data:`_CHUNK` divides, for tensors of :data:`_CHUNKS_FROM` elements
+    or more; ``plain(z)`` otherwise. The size is XLA's to know: where the trace does
+    not (a batch of unknown size), a conditional on it, which XLA resolves as it
+    compiles."""
     width = z.shape[-1] if z.shape.rank else None
-    if (width is None or width % _CHUNK or width < 16 * _CHUNK or not in_xla_context()
+    if (width is None or width % _CHUNK or width < _SHORTEST or not in_xla_context()
             or for_gpu()):
         return plain(z)
-    start = _CHUNKS_FROM[width >= _WIDE]
     size = z.shape.num_elements()
     if size is not None:
-        return chunked(z) if size >= start else plain(z)
-    return tf.cond(tf.size(z) >= start, lambda: chunked(z), lambda: plain(z))
+        return chunked(z) if size >= _CHUNKS_FROM else plain(z)
+    return tf.cond(tf.size(z) >= _CHUNKS_FROM, lambda: chunked(z), lambda: plain(z))
 
 
 def _chunked_sparsemax(z):
@@ -428,7 +428,7 @@ def _chunked_sparsemax(z):
     where it is not (two entries of the support in one chunk: 4% of rows of 1024
     normal logits) go on from there apart, gathered, when they are few; otherwise all
     rows do. The chunks' pass also counts the NaN and +inf entries. At 2^24 as rows of
-    1024: 13-14 ms against 20-22 for Newton's method from -1 on every row, which took
+    1024: 10.8 ms against 22.9 for Newton's method from -1 on every row, which took
     6 passes (the slowest row's steps); on rows of 2048 or more, a third of the time."""
     width = z.shape[-1]
     rows = tf.reshape(z, [-1, width])

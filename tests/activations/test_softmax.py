@@ -165,12 +165,14 @@ def _sparsemax_rows(n: int = 1024) -> np.ndarray:
 
 @pytest.mark.parametrize("mode", sorted(MODES))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_sparsemax_without_sorting_matches_the_sorted_algorithm(mode, dtype):
-    """On a large tensor sparsemax finds its threshold by Newton's iteration (no sort):
-    every row within a few rounding errors of the sorted algorithm in float64, the
-    support the same except for entries within rounding of the threshold."""
-    rows = _sparsemax_rows()
-    x = np.tile(rows, (64 // len(rows) + 1, 1))[:64].astype(dtype)  # 2^16 elements: large
+@pytest.mark.parametrize("width", [512, 1024], ids=["from_-1", "from_chunks"])
+def test_sparsemax_without_sorting_matches_the_sorted_algorithm(mode, dtype, width):
+    """On a large tensor sparsemax finds its threshold by Newton's iteration (no sort),
+    from -1 or (rows of 768 or more) from the chunks' maxima: every row within a few
+    rounding errors of the sorted algorithm in float64, the support the same except
+    for entries within rounding of the threshold."""
+    rows = _sparsemax_rows(width)
+    x = np.tile(rows, (64 // len(rows) + 1, 1))[:64].astype(dtype)  # 2^15-2^16 elements: large
     y = MODES[mode](keras_acts.activations.sparsemax)(tf.constant(x)).numpy()
     exact = _sparsemax_float64(x)
     tolerance = 8 * np.finfo(dtype).eps
@@ -224,7 +226,7 @@ def _chunked(monkeypatch, fn):
     """``fn`` inside a fresh XLA program, chunks from any size (traced anew: kernels
     compiled before keep their forms)."""
     # the module by name: keras_acts.activations.softmax is the function
-    monkeypatch.setattr(sys.modules["keras_acts.activations.softmax"], "_CHUNKS_FROM", {True: 0, False: 0})
+    monkeypatch.setattr(sys.modules["keras_acts.activations.softmax"], "_CHUNKS_FROM", 0)
     return tf.function(fn, autograph=False, jit_compile=True)
 
 
@@ -290,9 +292,9 @@ def test_sparsemax_of_no_rows_compiles_with_chunks(mode):
 
 
 def test_sparsemax_starts_from_chunk_maxima_where_that_pays():
-    """On rows of 2048 entries or more from 2^14 elements, on shorter rows from 2^23
-    (where the start's second loop pays for itself), even where the trace does not know
-    the size: XLA resolves the conditional on it. Compiled, not run."""
+    """On rows of 768 entries or more, from 2^14 elements (not on shorter rows, where it
+    does not pay), even where the trace does not know the size: XLA resolves the
+    conditional on it. Compiled, not run."""
     def chunked(shape, signature=None):
         fn = tf.function(lambda t: keras_acts.activations.sparsemax(t), jit_compile=True,
                          autograph=False, input_signature=signature)
@@ -302,9 +304,9 @@ def test_sparsemax_starts_from_chunk_maxima_where_that_pays():
         assert (" conditional(" in hlo) == (hlo.count(" while(") == 3)
         return " conditional(" in hlo
 
-    assert chunked([8, 2048]) and not chunked([4, 2048])
-    assert chunked([8192, 1024]) and not chunked([4096, 1024])
-    for shape, expected in (([8192, 1024], True), ([4096, 1024], False)):
+    assert chunked([16, 1024]) and not chunked([8, 1024])
+    assert chunked([32, 768]) and not chunked([64, 512])
+    for shape, expected in (([16, 1024], True), ([8, 1024], False)):
         assert chunked(shape, [tf.TensorSpec([None, 1024])]) == expected
 
 
