@@ -212,7 +212,7 @@ def chunk_maxima(x: tf.Tensor, size: int, *counted: tf.Tensor) -> list[tf.Tensor
     Not differentiable (sparsemax's start)."""
     width = x.shape[-1]
     folded = [tf.reshape(tf.stop_gradient(t), [-1, size, width // size]) for t in (x, *counted)]
-    if _xla_variadic_reduce is None or not in_xla_context():  # pragma: no cover - moved, or outside XLA
+    if _xla_variadic_reduce is None or not in_xla_context():  # a TensorFlow that moved it, or no XLA
         return [tf.reduce_max(folded[0], axis=1)] + [tf.reduce_sum(t, axis=1) for t in folded[1:]]
     inits = [tf.constant(-math.inf, x.dtype)] + [tf.constant(0, x.dtype)] * len(counted)
     return list(_xla_variadic_reduce(folded, inits, [1], _max_adder(x.dtype, len(counted))))
