@@ -177,7 +177,7 @@ def _folded_sums(*tensors):
     operands = list(tensors) if len(tensors) > 1 else [tensors[0], tf.zeros_like(tensors[0])]
     folded = [tf.reshape(t, [-1, width // _LANES, _LANES]) for t in operands]
     zero = tf.constant(0, dtype)
-    partial = _xla_variadic_reduce(folded, [zero] * len(folded), [1], _adder(dtype, len(folded)))
+    partial = _xla_variadic_reduce(folded, [zero] * len(folded), [1], _reducer(dtype, ("add",) * len(folded)))
     leading = tensors[0].shape[:-1]
     rows = leading + [1] if leading.is_fully_defined() else tf.concat([tf.shape(tensors[0])[:-1], [1]], 0)
     sums = [tf.reshape(tf.reduce_sum(p, axis=-1), rows) for p in partial[:len(tensors)]]
@@ -190,14 +190,17 @@ def _folded_sums(*tensors):
 
 
 @functools.cache
-def _adder(dtype: tf.DType, count: int):
-    """The reducer of :func:`row_sums`: ``count`` running sums and ``count`` terms."""
+def _reducer(dtype: tf.DType, combines: tuple[str, ...]):
+    """An XLA reduction's reducer: running values, then as many terms, each pair
+    combined by its ``combines`` entry (``"add"`` or ``"max"``)."""
     scalar = tf.TensorSpec([], dtype)
+    ops = {"add": tf.add, "max": tf.maximum}
+    count = len(combines)
 
-    def add(*values):
-        return tuple(a + b for a, b in zip(values[:count], values[count:]))
+    def reduce(*values):
+        return tuple(ops[c](a, b) for c, a, b in zip(combines, values[:count], values[count:]))
 
-    return tf.function(add, autograph=False).get_concrete_function(*[scalar] * (2 * count))
+    return tf.function(reduce, autograph=False).get_concrete_function(*[scalar] * (2 * count))
 
 
 def chunk_maxima(x: tf.Tensor, size: int, *counted: tf.Tensor) -> list[tf.Tensor]:
@@ -215,20 +218,8 @@ def chunk_maxima(x: tf.Tensor, size: int, *counted: tf.Tensor) -> list[tf.Tensor
     if _xla_variadic_reduce is None or not in_xla_context():  # a TensorFlow that moved it, or no XLA
         return [tf.reduce_max(folded[0], axis=1)] + [tf.reduce_sum(t, axis=1) for t in folded[1:]]
     inits = [tf.constant(-math.inf, x.dtype)] + [tf.constant(0, x.dtype)] * len(counted)
-    return list(_xla_variadic_reduce(folded, inits, [1], _max_adder(x.dtype, len(counted))))
-
-
-@functools.cache
-def _max_adder(dtype: tf.DType, count: int):
-    """The reducer of :func:`chunk_maxima`: a running max and ``count`` running sums,
-    then the terms."""
-    scalar = tf.TensorSpec([], dtype)
-
-    def reduce(*values):
-        (high, *sums), (term, *terms) = values[:count + 1], values[count + 1:]
-        return (tf.maximum(high, term), *(a + b for a, b in zip(sums, terms)))
-
-    return tf.function(reduce, autograph=False).get_concrete_function(*[scalar] * (2 * count + 2))
+    reducer = _reducer(x.dtype, ("max",) + ("add",) * len(counted))
+    return list(_xla_variadic_reduce(folded, inits, [1], reducer))
 
 
 def as_float_tensor(x: Any, argument: str = "x") -> tf.Tensor:

@@ -57,7 +57,8 @@ def _apart(x, infinite_row):
     largest finite value and the finite entries capped one step below it: a single
     +inf logit then takes all the mass, its limit, instead of inf - inf = NaN, and a
     finite logit at the largest value stays apart from it (2^104 below); ``x`` on the
-    other rows. It keeps order, so the max of a row of it is its max's."""
+    other rows. It keeps order, so the max of a row of it is its max's (the largest
+    finite value on those rows). The softmax family's careful forms take it."""
     top = x.dtype.as_numpy_dtype(x.dtype.max)
     big = tf.constant(top, x.dtype)
     below_big = tf.constant(np.nextafter(top, top.dtype.type(0)), x.dtype)
@@ -176,14 +177,10 @@ def _softmax_careful(x, negated=False):
     several (quotient < 1) they have no limit, NaN. ``negated``: the softmax of ``-x``,
     its max the negated min of ``x``, so that XLA's reduction reads ``x`` itself (it
     writes the negation out first to reduce it: 1.3x the time)."""
-    top = x.dtype.as_numpy_dtype(x.dtype.max)
-    big = tf.constant(top, x.dtype)
-    below_big = tf.constant(np.nextafter(top, top.dtype.type(0)), x.dtype)
     m = -tf.reduce_min(x, axis=-1, keepdims=True) if negated else _row_max(x)
     z = -x if negated else x
     infinite_row = _is_inf(m)
-    capped = tf.where(_is_inf(z), big, tf.minimum(z, below_big))
-    e = tf.exp(tf.where(infinite_row, capped, z) - tf.where(infinite_row, big, m))
+    e = tf.exp(_apart(z, infinite_row) - _apart(m, infinite_row))
     y = e / _row_sum(e)
     return tf.where(infinite_row & (e == 1) & (y < 1), tf.constant(float("nan"), x.dtype), y)
 
