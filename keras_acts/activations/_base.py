@@ -142,7 +142,9 @@ def _has_gpu() -> bool:
     return bool(tf.config.list_physical_devices("GPU"))
 
 
-_LANES = 32  # row_sums folds a row into columns of this many
+_STEPS = 16  # row_sums folds a row of n into [k, n / k], k at most this many
+_LANES = 16  # ... and n / k at least this many
+_VECTOR = 8  # float32 entries in one of the vectors XLA:CPU's loops use (256 bits)
 
 
 def row_sums(*tensors: tf.Tensor) -> list[tf.Tensor]:
@@ -152,21 +154,40 @@ def row_sums(*tensors: tf.Tensor) -> list[tf.Tensor]:
     reads its input from memory, so XLA first writes a computed input out: a pass to
     write it and one to read it, per sum. Here the sums are one XLA reduction with an
     output each, which XLA's own loop runs with the tensors' formulas inside it,
-    reading only what they are computed from (sparsemax's Newton step, the sum and
-    the count of ``z > t`` at 2^24: 3.1 ms, against 11; the copy 3.7). The loop is
-    vectorized when it reduces a row folded into ``[n / 32, 32]`` over its first
-    axis, 32 lanes at once, before the 32 partial sums (along the row unfolded, one
-    element at a time: an exponential's sum took 20 ms, not 4.5; folds of 8, 16 or 64
-    took 1.5-2x as long, padding 2-3x). A single sum takes a second operand of zeros: XLA gives any
-    reduction of one tensor to the library kernel. Elsewhere, ``tf.reduce_sum`` each:
-    outside XLA, with a GPU (whose XLA fuses reductions itself), and on rows of
-    unknown length or of a length that 32 does not divide.
+    reading only what they are computed from. A row of ``n`` is folded into
+    ``[k, n / k]`` (:func:`_fold`: ``k`` 16 on rows that 128 divides, fewer on others
+    and on rows under 256) and reduced over its first axis: LLVM unrolls those ``k``
+    steps and vectorizes the loop along the other, ``n / k`` sums at once; then
+    ``tf.reduce_sum`` adds the ``n / k`` partial sums (at most a sixteenth of the
+    data). The loop's trip count is what matters: folded into ``[n / 32, 32]``, 32
+    steps on rows of 1024 and 128 on rows of 4096, the loop was vectorized only for
+    the smallest formulas (at 2^24 as rows of 1024, sparsemax's gradient sums 10 ms,
+    log_softmax's two sums in one reduction 25 ms; now 5.7 and 4.2, the copy 3.6), on
+    rows of 4096 for none (an exponential's sum 20 ms, now 3.8); on rows of 32 to 128
+    the fold is 1.5-3x faster than ``tf.reduce_sum``. A single sum takes a second
+    operand of zeros: XLA gives any reduction of one tensor to the library kernel.
+    Elsewhere, ``tf.reduce_sum`` each: outside XLA, with a GPU (whose XLA fuses
+    reductions itself), and on rows of unknown length or of one that no fold fits
+    (odd, or under 32).
     """
     width = tensors[0].shape[-1] if tensors[0].shape.rank else None
-    if (_xla_variadic_reduce is None or width is None or width % _LANES or width < 2 * _LANES
-            or not in_xla_context() or for_gpu()):
+    if _xla_variadic_reduce is None or _fold(width) is None or not in_xla_context() or for_gpu():
         return [tf.reduce_sum(t, axis=-1, keepdims=True) for t in tensors]
     return list(_folded_sums(*tensors))
+
+
+def _fold(width: int | None) -> int | None:
+    """The steps ``k`` of :func:`row_sums`'s loop on rows of ``width``: at most
+    :data:`_STEPS`, as many as divide the row into columns of :data:`_LANES` or more
+    whose count a vector's divides, else into any columns of as many (they end in
+    scalar code); None if none do."""
+    if not width:
+        return None
+    for lanes in (_VECTOR, 1):
+        for steps in range(_STEPS, 1, -1):
+            if width % (steps * lanes) == 0 and width // steps >= _LANES:
+                return steps
+    return None
 
 
 @tf.custom_gradient
@@ -175,7 +196,8 @@ def _folded_sums(*tensors):
     functions whose gradients sum: TensorFlow has none for the XLA op)."""
     dtype, width = tensors[0].dtype, tensors[0].shape[-1]
     operands = list(tensors) if len(tensors) > 1 else [tensors[0], tf.zeros_like(tensors[0])]
-    folded = [tf.reshape(t, [-1, width // _LANES, _LANES]) for t in operands]
+    steps = _fold(width)
+    folded = [tf.reshape(t, [-1, steps, width // steps]) for t in operands]
     zero = tf.constant(0, dtype)
     partial = _xla_variadic_reduce(folded, [zero] * len(folded), [1], _reducer(dtype, ("add",) * len(folded)))
     leading = tensors[0].shape[:-1]

@@ -200,15 +200,15 @@ def _variadic_reductions_in(graph) -> int:
     return sum(node.op.startswith("XlaVariadicReduce") for node in nodes)
 
 
-@pytest.mark.parametrize("shape, folded", [
-    ((64,), True), ((3, 96), True), ((2, 3, 1024), True),
-    ((4, 100), False), ((5, 32), False), ((2, 0), False),
+@pytest.mark.parametrize("shape, reductions", [
+    ((64,), 2), ((3, 96), 2), ((2, 3, 1024), 2), ((2, 4096), 2), ((3, 1000), 2), ((5, 32), 2),
+    ((4, 100), 2), ((4, 30), 0), ((3, 10), 0), ((2, 0), 0),
 ])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_row_sums_inside_xla_are_sums_of_each_row(shape, folded, dtype):
-    """Inside XLA, rows that 32 divides (64 entries or more) are summed by one XLA
-    reduction of every tensor, folded into columns of 32; others by tf.reduce_sum.
-    Either way each tensor's sums along the last axis, kept."""
+def test_row_sums_inside_xla_are_sums_of_each_row(shape, reductions, dtype):
+    """Inside XLA, rows that fold into [k, n / k] (k at most 16, columns of 16 or more)
+    are summed by one XLA reduction of every tensor; others by tf.reduce_sum. Either
+    way each tensor's sums along the last axis, kept."""
     rng = np.random.default_rng(3)
     a, b = (rng.normal(0, 3, shape).astype(dtype) for _ in range(2))
     fn = tf.function(lambda s, t: [*row_sums(tf.exp(s), s * t), *row_sums(tf.abs(t))],
@@ -220,7 +220,26 @@ def test_row_sums_inside_xla_are_sums_of_each_row(shape, folded, dtype):
         assert value.shape == shape[:-1] + (1,) and value.dtype == dtype
         scale = np.abs(terms).sum(axis=-1, keepdims=True)  # the rounding error's scale
         assert np.all(np.abs(value - terms.sum(axis=-1, keepdims=True)) <= 16 * eps * scale)
-    assert _variadic_reductions(fn, tf.constant(a), tf.constant(b)) == (2 if folded else 0)
+    assert _variadic_reductions(fn, tf.constant(a), tf.constant(b)) == reductions
+
+
+@pytest.mark.parametrize("width, fold", [(1024, (16, 64)), (4096, (16, 256)), (1000, (5, 200)),
+                                         (100, (5, 20)), (128, (8, 16)), (64, (4, 16)), (32, (2, 16))])
+def test_row_sums_reduce_over_16_steps_or_fewer(width, fold):
+    """The reduction's loop runs over the first axis of ``[k, n / k]``: LLVM vectorizes
+    it only where it unrolls those k steps, so k stays at 16 or under whatever the row's
+    length (a fold into columns of 32 took 32 steps on rows of 1024, 128 on 4096), and
+    the columns fill whole vectors of 8 where the row allows (rows of 1000 fold into
+    columns of 200, not 125; rows of 100, which 8 does not divide, into 20)."""
+    fn = tf.function(lambda s, t: row_sums(tf.where(s > 0, t, 0.0), tf.cast(s > 0, tf.float32)),
+                     jit_compile=True, autograph=False)
+    x = tf.zeros([3, width])
+    graph = fn.get_concrete_function(x, x).graph
+    reductions = [op for op in graph.get_operations() if op.type.startswith("XlaVariadicReduce")]
+    assert len(reductions) == 1
+    operands = [tuple(t.shape.as_list()) for t in reductions[0].inputs[:2]]
+    assert operands == [(3, *fold)] * 2
+    assert reductions[0].get_attr("dimensions_to_reduce") == [1]
 
 
 def test_row_sums_are_tensorflows_outside_xla_and_in_forms_for_a_gpu():
