@@ -225,6 +225,33 @@ def _reducer(dtype: tf.DType, combines: tuple[str, ...]):
     return tf.function(reduce, autograph=False).get_concrete_function(*[scalar] * (2 * count))
 
 
+def batch_sums(t: tf.Tensor) -> tf.Tensor:
+    """The sum of ``t`` over its first axis (a weight's gradient from a batch).
+
+    Inside XLA on a CPU, one XLA reduction of the first axis folded into steps of
+    :data:`_STEPS` rows, vectorized along the others (:func:`row_sums` says why), and
+    ``tf.reduce_sum`` of the partial sums (a sixteenth of the data) and of the rows
+    the fold leaves over: XLA then computes ``t`` inside its loop, where its own
+    reduction writes ``t`` out first (the PReLU layer's backward pass at 2^22 and
+    2^24: 0.84-0.85x the time). Elsewhere ``tf.reduce_sum``."""
+    if (_xla_variadic_reduce is None or t.shape.rank is None or t.shape.rank < 2
+            or not t.shape[1:].is_fully_defined() or not in_xla_context() or for_gpu()):
+        return tf.reduce_sum(t, axis=0)
+    return _folded_batch_sums(t)
+
+
+@tf.custom_gradient
+def _folded_batch_sums(t):
+    rows = tf.shape(t)[0]
+    whole = rows - rows % _STEPS  # known when XLA compiles: the slices' sizes are static there
+    folded = tf.reshape(t[:whole], [-1, _STEPS, *t.shape[1:]])
+    zero = tf.constant(0, t.dtype)
+    partial = _xla_variadic_reduce([folded, tf.zeros_like(folded)], [zero, zero], [1],
+                                   _reducer(t.dtype, ("add", "add")))[0]
+    total = tf.reduce_sum(partial, axis=0) + tf.reduce_sum(t[whole:], axis=0)
+    return total, lambda upstream: tf.broadcast_to(upstream, tf.shape(t))
+
+
 def chunk_maxima(x: tf.Tensor, size: int, *counted: tf.Tensor) -> list[tf.Tensor]:
     """The maxima of chunks of ``x``'s rows (its last axis, of a length ``n`` that
     ``size`` divides): chunk ``j`` holds entries ``j, j + n / size, ...``, ``size`` of

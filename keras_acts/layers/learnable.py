@@ -7,6 +7,7 @@ import keras
 import tensorflow as tf
 
 from keras_acts import registry
+from keras_acts.activations._base import batch_sums
 from keras_acts.layers.base import AtLeast, Parameter, ParametricActivation
 
 register = keras.saving.register_keras_serializable(package=registry.PACKAGE)
@@ -44,8 +45,28 @@ class PReLU(ParametricActivation):
         # a sum over the batch), 0.99-1.00x Keras's time against the select's 1.03-1.06x;
         # as this layer's own compiled kernel, its backward pass is slower (0.65-0.69x
         # Keras's against 0.52-0.57x): TensorFlow then keeps more of the forward's
-        # intermediates.
-        return tf.nn.relu(x) + alpha * tf.minimum(x, tf.zeros((), x.dtype))
+        # intermediates. With one alpha per entry of a sample, alpha's gradient is a sum
+        # over the batch that XLA would write its terms out for: _prelu_summed_over_batch.
+        if x.shape.rank and x.shape.rank >= 2 and alpha.shape == x.shape[1:]:
+            return _prelu_summed_over_batch(x, alpha)
+        return _prelu(x, alpha)
+
+
+def _prelu(x, alpha):
+    return tf.nn.relu(x) + alpha * tf.minimum(x, tf.zeros((), x.dtype))
+
+
+@tf.custom_gradient
+def _prelu_summed_over_batch(x, alpha):
+    """:func:`_prelu` with alpha's gradient (alpha shaped as a sample) summed over the
+    batch by one vectorized XLA reduction (``batch_sums``): the backward pass at 2^22
+    and 2^24, 0.84-0.85x the time of XLA's own gradient. The gradients are those of
+    autodiff: at ``x = 0`` ``dy * alpha`` for ``x`` (``min``'s tie) and 0 for alpha."""
+    def gradient(dy):
+        negative = tf.minimum(x, tf.zeros((), x.dtype))
+        return tf.where(x > 0, dy, alpha * dy), batch_sums(dy * negative)
+
+    return _prelu(x, alpha), gradient
 
 
 @register

@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from keras_acts.activations._base import (
+    batch_sums,
     chunk_maxima,
     expm1_nonpositive,
     forms_for_gpu,
@@ -240,6 +241,33 @@ def test_row_sums_reduce_over_16_steps_or_fewer(width, fold):
     operands = [tuple(t.shape.as_list()) for t in reductions[0].inputs[:2]]
     assert operands == [(3, *fold)] * 2
     assert reductions[0].get_attr("dimensions_to_reduce") == [1]
+
+
+@pytest.mark.parametrize("shape", [(40, 8, 32), (64, 128), (5, 64), (16, 3)])
+@pytest.mark.parametrize("jit", [True, False], ids=["xla", "tensorflow"])
+def test_batch_sums_are_sums_over_the_first_axis(shape, jit):
+    """Inside XLA one reduction of the rows that fold into steps of 16 (none for 5
+    rows), the others added apart; outside XLA tf.reduce_sum. Its gradient broadcasts
+    the upstream one to every row (a second derivative of PReLU's alpha)."""
+    rng = np.random.default_rng(5)
+    a = rng.normal(0, 3, shape).astype(np.float32)
+    w = rng.normal(0, 1, shape[1:]).astype(np.float32)
+
+    def run(t):
+        with tf.GradientTape() as tape:
+            tape.watch(t)
+            total = batch_sums(tf.exp(t) - t)
+            loss = tf.reduce_sum(w * total)
+        return total, tape.gradient(loss, t)
+
+    fn = tf.function(run, jit_compile=jit, autograph=False)
+    total, grad = (v.numpy() for v in fn(tf.constant(a)))
+    terms = np.exp(a.astype(np.float64)) - a
+    assert total.shape == shape[1:]
+    scale = np.abs(terms).sum(axis=0)
+    assert np.all(np.abs(total - terms.sum(axis=0)) <= 16 * np.finfo(np.float32).eps * scale)
+    np.testing.assert_allclose(grad, (np.exp(a.astype(np.float64)) - 1) * w, rtol=1e-5, atol=1e-6)
+    assert _variadic_reductions(fn, tf.constant(a)) == (1 if jit else 0)
 
 
 def test_row_sums_are_tensorflows_outside_xla_and_in_forms_for_a_gpu():

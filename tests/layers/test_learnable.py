@@ -68,6 +68,43 @@ def test_prelu_values_and_gradients_in_each_mode(mode):
                                rtol=1e-6)
 
 
+@pytest.mark.parametrize("batch", [100, 4])
+def test_prelu_inside_xla_sums_alphas_gradient_in_one_reduction(batch):
+    """Alpha shaped as a sample: inside XLA its gradient, a sum over the batch, is one
+    vectorized XLA reduction of the rows that fold into steps of 16 (batch_sums; XLA's
+    own gradient wrote the terms out first), the same values as autodiff outside XLA,
+    second derivatives (a gradient penalty's) too."""
+    rng = np.random.default_rng(1)
+    layer = L.PReLU()
+    layer.build((None, 64))
+    layer.alpha.assign(rng.uniform(0.1, 0.5, (64,)).astype("float32"))
+    x = rng.normal(0, 2, (batch, 64)).astype("float32")
+    x[0, :4] = 0.0
+    dy = rng.normal(0, 1, (batch, 64)).astype("float32")
+
+    def run(x, dy):
+        with tf.GradientTape() as outer:
+            outer.watch(x)
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                y = layer(x)
+            dx, dalpha = inner.gradient(y, [x, layer.alpha], output_gradients=dy)
+            penalty = tf.reduce_sum(dx * dx) + tf.reduce_sum(dalpha * dalpha)
+        return (y, dx, dalpha, *outer.gradient(penalty, [x, layer.alpha]))
+
+    compiled = tf.function(run, jit_compile=True, autograph=False)
+    got = [t.numpy() for t in compiled(tf.constant(x), tf.constant(dy))]
+    expected = [t.numpy() for t in tf.function(run, autograph=False)(tf.constant(x), tf.constant(dy))]
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=2e-5, atol=1e-4)
+    a = layer.alpha.numpy().astype("float64")
+    np.testing.assert_allclose(got[2], (dy * np.minimum(x, 0)).astype("float64").sum(axis=0), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(got[1], np.where(x > 0, dy, a * dy), rtol=1e-6)
+    graph = compiled.get_concrete_function(tf.constant(x), tf.constant(dy)).graph.as_graph_def()
+    nodes = [*graph.node, *(n for f in graph.library.function for n in f.node_def)]
+    assert sum(n.op.startswith("XlaVariadicReduce") for n in nodes) >= 1
+
+
 def test_parameter_shapes_follow_paper_defaults():
     shapes = {}
     for name in ("PReLU", "Swish", "PELU", "SReLU", "APL", "Snake", "TLU", "StarReLU", "ACON", "DyT"):
