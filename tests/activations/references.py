@@ -247,7 +247,10 @@ ELEMENTWISE: dict[str, Elementwise] = {
                                   ({"b": 1.0}, {"b": 0.0}, {"b": 1e-40})),  # b: subnormal in float32
     "tanh":           Elementwise(lambda x: mp.tanh(x)),
     "tanh_shrink":    Elementwise(lambda x: x - mp.tanh(x)),
-    "threshold":      Elementwise(lambda x, threshold=0, default_value=0: x if x > threshold else default_value, ({"threshold": 1.0, "default_value": -5.0},)),
+    "threshold":      Elementwise(lambda x, threshold=0, default_value=0: x if x > threshold else default_value,
+                                  # the replacement at or below the threshold, and above it
+                                  ({"threshold": 1.0, "default_value": -5.0},
+                                   {"threshold": -1.0, "default_value": 2.0})),
 }
 
 ROWWISE: dict[str, Rowwise] = {

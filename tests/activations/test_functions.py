@@ -178,6 +178,38 @@ def test_leaky_relu_spellings_and_exact_float64_slope():
     np.testing.assert_array_equal(A.leaky_relu(x, negative_slope=0.1).numpy(), [-0.1, 2.0])
 
 
+@pytest.mark.parametrize("level, replacement", [(0.0, 0.0), (1.0, -5.0), (0.5, 0.5), (-1.0, 2.0)])
+@pytest.mark.parametrize("compiled", [False, True])
+def test_threshold_gradient_passes_above_the_threshold_only(level, replacement, compiled):
+    """Slope 1 above the threshold and 0 at or below it, whether the replacement lies
+    below the threshold (the gradient then reads the output) or above it (the input,
+    the output no longer telling the sides apart); NaN passes its gradient, as autodiff
+    of the select does. Large tensors take the fused kernels, small ones TensorFlow's ops."""
+    specials = [-np.inf, -2.0, level - 1e-3, level, level + 1e-3, 2.0, replacement, np.nan, np.inf]
+    x = np.concatenate([specials, np.random.default_rng(0).normal(0, 2, 2 ** 17 - len(specials))])
+    x = tf.constant(x.astype(np.float32))
+
+    def value_and_gradient(t):
+        with tf.GradientTape() as tape:
+            tape.watch(t)
+            y = A.threshold(t, threshold=level, default_value=replacement)
+        return y, tape.gradient(y, t, output_gradients=tf.fill(tf.shape(t), 3.0))
+
+    for size in (16, 2 ** 17):
+        run = tf.function(value_and_gradient, jit_compile=True) if compiled else value_and_gradient
+        y, dy = run(x[:size])
+        xs = x[:size].numpy()
+        expected = np.where(xs <= level, np.float32(replacement), xs)
+        np.testing.assert_array_equal(y.numpy(), expected)
+        np.testing.assert_array_equal(dy.numpy(), np.where(xs <= level, 0.0, 3.0).astype(np.float32))
+
+
+@pytest.mark.parametrize("argument", ["threshold", "default_value"])
+def test_threshold_options_must_be_numbers(argument):
+    with pytest.raises(TypeError, match=f"`{argument}` must be a number"):
+        A.threshold(tf.ones([2]), **{argument: "0.5"})
+
+
 def test_rrelu_function_random_in_training_seedable_mean_otherwise():
     x = -tf.ones([2000])
     np.testing.assert_allclose(A.rrelu(x).numpy(), -(1 / 8 + 1 / 3) / 2, rtol=1e-6)
