@@ -97,6 +97,11 @@ class Config:
     max_rounds: int = 11  # ... and at most (sizes below 2^24) ...
     max_rounds_large: int = 7  # ... and at most from 2^24 elements
     cell_budget_s: float = 1.5  # fewer rounds (down to min_rounds) past this many seconds
+    # A cell whose ratio to Keras is unsettled after those rounds (its quartiles on both
+    # sides of 1.0) goes on, up to these many rounds in all, within this many more seconds.
+    settle_rounds: int = 41
+    settle_rounds_large: int = 21
+    settle_budget_s: float = 3.0
     small_rounds: int = 15
     small_calls: int = 50  # calls per timed block on the [1, 1024] tensor
     memory_layers: int = 20
@@ -114,6 +119,7 @@ class Config:
 
 QUICK = dict(
     sizes=(2**12,), warmup_calls=1, min_rounds=1, max_rounds=2, max_rounds_large=2, cell_budget_s=0.0,
+    settle_rounds=3, settle_rounds_large=3, settle_budget_s=0.0,
     small_rounds=2, small_calls=2, memory_layers=2, memory_width=256, memory_batch=256,
     memory_steps=1, training_rounds=1, training_rounds_baseline=1, training_block=1,
     training_rows=2 * BATCH_SIZE,
@@ -192,6 +198,9 @@ def paired_times(
     budget_s: float,
     calls: int = 1,
     warmup_calls: int = 2,
+    settled: Callable[[dict[str, list[float]]], bool] | None = None,
+    settle_rounds: int = 0,
+    settle_budget_s: float = 0.0,
 ) -> tuple[dict[str, list[float]], dict[str, str]]:
     """Seconds per call of each runner, in rounds that alternate their order.
 
@@ -200,7 +209,10 @@ def paired_times(
     dropped and its error returned. Then ``rounds`` rounds call every runner ``calls`` times,
     in the given order in even rounds and reversed in odd ones, so that each
     round gives one paired sample of every runner. ``rounds`` is the number
-    that fits in ``budget_s``, clamped to ``[min_rounds, max_rounds]``.
+    that fits in ``budget_s``, clamped to ``[min_rounds, max_rounds]``. Where
+    ``settled(times)`` is then false, rounds go on, one at a time, until it is true,
+    ``settle_rounds`` rounds are done in all, or ``settle_budget_s`` more seconds
+    have passed: every round counts, those before and after.
     """
     errors: dict[str, str] = {}
     estimate = 0.0
@@ -224,17 +236,27 @@ def paired_times(
     gc_enabled = gc.isenabled()
     gc.collect()
     gc.disable()
+
+    def one_round(i: int) -> None:
+        for key in keys if i % 2 == 0 else keys[::-1]:
+            fn = live[key]
+            if calls == 1:
+                times[key].append(_timed(fn, *args))
+            else:
+                start = time.perf_counter()
+                for _ in range(calls):
+                    fn(*args)
+                times[key].append((time.perf_counter() - start) / calls)
+
     try:
         for i in range(rounds):
-            for key in keys if i % 2 == 0 else keys[::-1]:
-                fn = live[key]
-                if calls == 1:
-                    times[key].append(_timed(fn, *args))
-                else:
-                    start = time.perf_counter()
-                    for _ in range(calls):
-                        fn(*args)
-                    times[key].append((time.perf_counter() - start) / calls)
+            one_round(i)
+        if settled is not None and keys:
+            deadline = time.perf_counter() + settle_budget_s
+            i = rounds
+            while i < settle_rounds and time.perf_counter() < deadline and not settled(times):
+                one_round(i)
+                i += 1
     finally:
         if gc_enabled:
             gc.enable()
@@ -390,11 +412,24 @@ def _timed_cell(config: Config, name: str, size: int, mode: str, direction: str,
                 runners: dict, inputs: tuple, scale: int = 1) -> dict:
     """One cell: ``runners`` timed side by side on ``inputs``, with ``scale`` times the
     configured rounds and time budget."""
+    settle = {} if scale != 1 else dict(
+        settled=_settled_against_keras,
+        settle_rounds=config.settle_rounds_large if size >= 2**24 else config.settle_rounds,
+        settle_budget_s=config.settle_budget_s)
     times, errors = paired_times(
         runners, inputs, config.min_rounds * scale, _rounds_for(config, size) * scale,
-        config.cell_budget_s * scale, warmup_calls=config.warmup_calls,
+        config.cell_budget_s * scale, warmup_calls=config.warmup_calls, **settle,
     )
     return _kernel_cell(name, size, mode, direction, times, errors)
+
+
+def _settled_against_keras(times: dict[str, list[float]]) -> bool:
+    """Whether the ratios of keras_acts's times to Keras's have their quartiles on one
+    side of 1.0 (True where Keras lacks the name: nothing to settle)."""
+    if not times.get("keras") or not times.get("ours"):
+        return True
+    ratio = median_ratio(times["ours"], times["keras"])
+    return ratio["q1"] > 1.0 or ratio["q3"] < 1.0
 
 
 def bench_kernels(config: Config, names: Sequence[str]) -> tuple[list[dict], list[dict]]:
@@ -1044,6 +1079,12 @@ def render_markdown(results: dict) -> str:
     rounds = (f"{config['min_rounds']} to {config['max_rounds']} below 2^24 elements and "
               f"{config['min_rounds']} to {config['max_rounds_large']} from 2^24, as many as fit in "
               f"{config['cell_budget_s']} s")
+    if "settle_rounds" in config:  # reports written before cells were settled lack it
+        rounds += (f"; where the ratio to Keras is then unsettled (its quartiles on both "
+                   f"sides of 1.0), more rounds, one at a time, until it settles, up to "
+                   f"{config['settle_rounds']} rounds in all below 2^24 and "
+                   f"{config['settle_rounds_large']} from 2^24, or {config['settle_budget_s']} s "
+                   f"more; every round counts (not the control's)")
     lines += METHOD.format(
         rounds=rounds, warmup=config["warmup_calls"], small_calls=config["small_calls"],
         tensor_kib=config["memory_width"] * config["memory_batch"] * 4 // 1024,

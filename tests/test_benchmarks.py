@@ -106,6 +106,42 @@ def test_helpers():
     assert bench.median_ratio([1.0, 4.0, 9.0], [1.0, 2.0, 3.0])["median"] == 2.0
 
 
+def test_an_unsettled_cell_gets_more_rounds_until_it_settles():
+    """Rounds go on past the budgeted ones while ``settled`` says no, every round
+    alternating and counted, up to ``settle_rounds`` in all or the extra time."""
+    calls = []
+    runners = {key: (lambda key=key: calls.append(key)) for key in ("ours", "copy", "keras")}
+    asked = []
+
+    def settled_after(rounds):
+        def settled(times):
+            asked.append(len(times["ours"]))
+            return len(times["ours"]) >= rounds
+        return settled
+
+    def run(**settle):
+        calls.clear()
+        times, _ = bench.paired_times(runners, (), 3, 3, 0.0, warmup_calls=1, **settle)
+        return {key: len(t) for key, t in times.items()}
+
+    assert run() == {"ours": 3, "copy": 3, "keras": 3}
+    assert run(settled=settled_after(0), settle_rounds=20, settle_budget_s=60) == dict.fromkeys(runners, 3)
+    assert run(settled=settled_after(7), settle_rounds=20, settle_budget_s=60) == dict.fromkeys(runners, 7)
+    assert calls[3:9] == ["ours", "copy", "keras", "keras", "copy", "ours"]  # alternating
+    assert run(settled=settled_after(99), settle_rounds=12, settle_budget_s=60) == dict.fromkeys(runners, 12)
+    assert run(settled=settled_after(99), settle_rounds=12, settle_budget_s=0.0) == dict.fromkeys(runners, 3)
+
+
+def test_a_cell_is_settled_when_its_quartiles_exclude_one():
+    def times(ratios):
+        return {"ours": list(ratios), "keras": [1.0] * len(ratios), "copy": [1.0] * len(ratios)}
+
+    assert bench._settled_against_keras(times([1.1, 1.2, 1.3, 1.15, 1.25]))
+    assert bench._settled_against_keras(times([0.8, 0.9, 0.85, 0.95, 0.7]))
+    assert not bench._settled_against_keras(times([0.9, 1.1, 0.95, 1.05, 1.0]))
+    assert bench._settled_against_keras({"ours": [1.0], "copy": [1.0]})  # Keras lacks the name
+
+
 def test_a_miss_within_the_controls_spread_is_marginal():
     def cell(name, median, q1, q3):
         return {"name": name, "size": 2**22, "mode": "xla", "direction": "backward", "errors": {},
