@@ -61,12 +61,16 @@ def _prelu_summed_over_batch(x, alpha):
     """:func:`_prelu` with alpha's gradient (alpha shaped as a sample) summed over the
     batch by one vectorized XLA reduction (``batch_sums``): the backward pass at 2^22
     and 2^24, 0.84-0.85x the time of XLA's own gradient. The gradients are those of
-    autodiff: at ``x = 0`` ``dy * alpha`` for ``x`` (``min``'s tie) and 0 for alpha."""
+    autodiff: at ``x = 0`` ``dy * alpha`` for ``x`` (``min``'s tie) and 0 for alpha.
+    The value is written ``relu(x) - alpha * relu(-x)``, equal to :func:`_prelu`'s
+    (``min(x, 0)`` is ``-relu(-x)``, NaN and infinities included): XLA:CPU's loop of
+    that form runs at the copy's speed, 0.89-0.95x the time of ``min``'s (measured side
+    by side at 2^22 and 2^24; a select took as long as ``min``)."""
     def gradient(dy):
         negative = tf.minimum(x, tf.zeros((), x.dtype))
         return tf.where(x > 0, dy, alpha * dy), batch_sums(dy * negative)
 
-    return _prelu(x, alpha), gradient
+    return tf.nn.relu(x) - alpha * tf.nn.relu(-x), gradient
 
 
 @register
