@@ -111,11 +111,9 @@ def test_an_unsettled_cell_gets_more_rounds_until_it_settles():
     alternating and counted, up to ``settle_rounds`` in all or the extra time."""
     calls = []
     runners = {key: (lambda key=key: calls.append(key)) for key in ("ours", "copy", "keras")}
-    asked = []
 
     def settled_after(rounds):
         def settled(times):
-            asked.append(len(times["ours"]))
             return len(times["ours"]) >= rounds
         return settled
 
