@@ -307,6 +307,8 @@ def machine_info() -> dict:
         "numpy": np.__version__,
         "keras_acts": keras_acts.__version__,
         "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset (TensorFlow's default: on)"),
+        # XLA reads it once, at its first compilation: --xla_cpu_prefer_vector_width changes every kernel
+        "xla_flags": os.environ.get("XLA_FLAGS", "").strip() or "unset",
         "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads() or "default",
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "load_average_start": _load_average(),
@@ -1064,7 +1066,7 @@ def render_markdown(results: dict) -> str:
         f"at end {machine.get('load_average_end', 'n/a')}.",
         f"* Python {machine['python']}, TensorFlow {machine['tensorflow']}, Keras {machine['keras']}, "
         f"NumPy {machine['numpy']}, keras_acts {machine['keras_acts']}; oneDNN: TF_ENABLE_ONEDNN_OPTS "
-        f"{machine['onednn']}.",
+        f"{machine['onednn']}; XLA_FLAGS {machine.get('xla_flags', 'not recorded')}.",
         f"* Code: keras_acts at commit {results['code']['commit']}"
         + (f" with uncommitted changes in {', '.join(results['code']['changed'])}"
            if results["code"]["changed"] else "")

@@ -5,6 +5,7 @@ every stage runs and the report has its tables, columns and rows.
 """
 
 import json
+import os
 import subprocess
 import sys
 
@@ -50,6 +51,9 @@ def test_exit_status_and_machine(quick_run):
     for library in ("TensorFlow", "Keras", "NumPy"):
         assert f"{library} " in report
     assert raw["machine"]["cpu"] and raw["machine"]["usable_cores"] >= 1
+    # XLA options change every compiled kernel (--xla_cpu_prefer_vector_width): the report says which
+    flags = os.environ.get("XLA_FLAGS", "").strip() or "unset"
+    assert raw["machine"]["xla_flags"] == flags and f"XLA_FLAGS {flags}." in report
 
 
 def test_kernel_table_has_every_name_and_mode(quick_run):

@@ -281,3 +281,35 @@ def test_the_xla_context_check_is_tensorflows_own():
     tf.function(lambda t: seen.append(_base.in_xla_context()) or t, jit_compile=True)(tf.zeros(2))
     tf.function(lambda t: seen.append(_base.in_xla_context()) or t)(tf.zeros(2))
     assert seen == [True, False] and not _base.in_xla_context()
+
+
+def test_set_xla_cpu_vector_width_checks_its_argument():
+    with pytest.raises(TypeError, match="`bits`"):
+        config.set_xla_cpu_vector_width("512")
+    with pytest.raises(ValueError, match="`bits`.*512"):
+        config.set_xla_cpu_vector_width(1024)
+
+
+def test_set_xla_cpu_vector_width_is_too_late_once_keras_acts_compiled():
+    config.xla_fusion_enabled()  # the first use compiles a probe with XLA
+    with pytest.raises(RuntimeError, match="before anything is compiled"):
+        config.set_xla_cpu_vector_width(512)
+
+
+def test_set_xla_cpu_vector_width_reaches_xla_and_keeps_other_options(tmp_path):
+    # XLA writes the options it compiled with beside its dumps; the test's own option
+    # (the dump) must survive, and the width replace one given before.
+    code = (
+        "import tensorflow as tf, keras_acts\n"
+        "tf.exp(tf.ones([4]))\n"  # TensorFlow has run, XLA has not compiled
+        "print(keras_acts.config.set_xla_cpu_vector_width(512))\n"
+        "keras_acts.get('gelu')(tf.ones([64, 1024]))\n"
+    )
+    env = {"XLA_FLAGS": f"--xla_cpu_prefer_vector_width=128 --xla_dump_to={tmp_path}",
+           "TF_CPP_MIN_LOG_LEVEL": "2", "PATH": ""}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == [f"--xla_dump_to={tmp_path}", "--xla_cpu_prefer_vector_width=512"]
+    options = [p.read_text() for p in tmp_path.glob("*debug_options")]
+    assert options and all("xla_cpu_prefer_vector_width: 512" in o for o in options)
