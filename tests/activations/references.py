@@ -233,7 +233,7 @@ ELEMENTWISE: dict[str, Elementwise] = {
     "selu":           Elementwise(lambda x: SELU_SCALE * (x if x > 0 else SELU_ALPHA * mp.expm1(x))),
     "serf":           Elementwise(lambda x: x * mp.erf(_softplus(x))),
     "sigmoid":        Elementwise(_sigmoid),
-    "silu":           Elementwise(_silu, ({"beta": 1.5}, {"beta": 0.0})),
+    "silu":           Elementwise(_silu, ({"beta": 1.5}, {"beta": 0.0}, {"beta": -1.5})),
     "sine_relu":      Elementwise(lambda x, epsilon=0.0025: x if x > 0 else epsilon * (mp.sin(x) - mp.cos(x)), ({"epsilon": 0.5},), limits=(mp.nan, mp.inf)),
     "smish":          Elementwise(lambda x: x * mp.tanh(mp.log1p(_sigmoid(x)))),
     "snake":          Elementwise(lambda x, frequency=1: x + mp.sin(frequency * x) ** 2 / frequency, ({"frequency": 0.5}, {"frequency": 2.5}), periodic_in="frequency"),

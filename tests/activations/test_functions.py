@@ -210,6 +210,13 @@ def test_threshold_options_must_be_numbers(argument):
         A.threshold(tf.ones([2]), **{argument: "0.5"})
 
 
+def test_silu_beta_must_be_a_finite_number():
+    with pytest.raises(TypeError, match="`beta` must be a number"):
+        A.silu(tf.ones([2]), beta="2")
+    with pytest.raises(ValueError, match="`beta` must be finite"):
+        A.silu(tf.ones([2]), beta=float("inf"))
+
+
 def test_rrelu_function_random_in_training_seedable_mean_otherwise():
     x = -tf.ones([2000])
     np.testing.assert_allclose(A.rrelu(x).numpy(), -(1 / 8 + 1 / 3) / 2, rtol=1e-6)
