@@ -313,3 +313,18 @@ def test_set_xla_cpu_vector_width_reaches_xla_and_keeps_other_options(tmp_path):
     assert done.stdout.split() == [f"--xla_dump_to={tmp_path}", "--xla_cpu_prefer_vector_width=512"]
     options = [p.read_text() for p in tmp_path.glob("*debug_options")]
     assert options and all("xla_cpu_prefer_vector_width: 512" in o for o in options)
+
+
+def test_numerics_hold_with_512_bit_vectors():
+    # Users are told they may ask XLA for 512-bit vectors: every numerics check of XLA's
+    # forms, in a process of its own (XLA reads the option once), with them.
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    env = {"XLA_FLAGS": "--xla_cpu_prefer_vector_width=512", "TF_CPP_MIN_LOG_LEVEL": "2", "PATH": ""}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "tests/activations/test_numerics.py", "-k", "xla"],
+        capture_output=True, text=True, timeout=900, env=env, cwd=root)
+    summary = done.stdout.strip().splitlines()[-1:]
+    assert done.returncode == 0 and summary and " passed" in summary[0], done.stdout[-3000:]
