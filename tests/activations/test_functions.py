@@ -243,3 +243,37 @@ def test_custom_gradients_are_recorded_under_a_tape_and_skipped_without_one():
     np.testing.assert_allclose(gradient, [np.exp(-40.0), np.exp(-3) / (1 + np.exp(-3)) ** 2], rtol=1e-12)
     assert not _base._tape_is_recording()
     np.testing.assert_array_equal(A.sigmoid(x).numpy(), y.numpy())
+
+
+def _sigmoid_gated_float64(beta, argument=None):
+    """x sigmoid(g(x)) in float64 NumPy (g = beta x unless given): the published formulas."""
+    def f(x):
+        u = beta * x if argument is None else argument(x)
+        with np.errstate(over="ignore"):
+            return x / (1 + np.exp(-u))
+    return f
+
+
+SIGMOID_GATED = {
+    "quick_gelu": ({}, _sigmoid_gated_float64(1.702)),
+    "silu(beta=1.5)": ({"beta": 1.5}, _sigmoid_gated_float64(1.5)),
+    "silu(beta=-1.5)": ({"beta": -1.5}, _sigmoid_gated_float64(-1.5)),
+    "gelu_tanh": ({}, _sigmoid_gated_float64(1.0, lambda x: 2 * np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SIGMOID_GATED))
+def test_sigmoid_gates_in_float32_within_8_ulp_across_their_tail(case):
+    # In the tail the gate is exp(g(x)), whose relative error is |g(x)| times g's: the
+    # float32 forms inside XLA (eager calls run them) must carry g's rounding. A dense
+    # grid finds what the numerics tests' points may step over (up to 16 ULP without).
+    options, reference = SIGMOID_GATED[case]
+    name = case.split("(")[0]
+    x = np.linspace(-90, 90, 2**18, dtype=np.float32)
+    got = keras_acts.get(name)(tf.constant(x), **options).numpy().astype(np.float64)
+    exact = reference(x.astype(np.float64))
+    eps = np.finfo(np.float32).eps
+    # ULPs of the value rounded to float32 where it is at least eps, of eps below (the tests' bound)
+    unit = np.spacing(np.maximum(np.abs(exact), eps).astype(np.float32)).astype(np.float64)
+    worst = np.argmax(np.abs(got - exact) / unit)
+    assert np.abs(got - exact)[worst] <= 8 * unit[worst], (x[worst], got[worst], exact[worst])
