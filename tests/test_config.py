@@ -7,6 +7,7 @@ do fuse, that the switch works, and that fusion costs one trace, not one per cal
 
 from __future__ import annotations
 
+import pathlib
 import subprocess
 import sys
 
@@ -318,8 +319,6 @@ def test_set_xla_cpu_vector_width_reaches_xla_and_keeps_other_options(tmp_path):
 def test_numerics_hold_with_512_bit_vectors():
     # Users are told they may ask XLA for 512-bit vectors: every numerics check of XLA's
     # forms, in a process of its own (XLA reads the option once), with them.
-    import pathlib
-
     root = pathlib.Path(__file__).resolve().parent.parent
     env = {"XLA_FLAGS": "--xla_cpu_prefer_vector_width=512", "TF_CPP_MIN_LOG_LEVEL": "2", "PATH": ""}
     done = subprocess.run(
