@@ -378,6 +378,9 @@ def _runner(kernel: Callable, mode: str, direction: str) -> Callable:
             grad = tape.gradient(y, x, output_gradients=dy)
             if grad is None:
                 raise ValueError("no gradient w.r.t. the input")
+            if grad.shape != x.shape:  # TensorFlow does not check an upstream gradient's shape
+                raise ValueError(f"the gradient's shape {grad.shape} is not the input's {x.shape}: "
+                                 f"an upstream gradient {dy.shape} of another shape than the output's")
             return y, grad
 
     return _compile(run, mode)
@@ -475,7 +478,7 @@ def bench_kernels(config: Config, names: Sequence[str]) -> tuple[list[dict], lis
             for mode in config.modes:
                 for direction in DIRECTIONS:
                     runners = {"ours": _runner(_kernel(ours), mode, direction),
-                               "copy": copies[mode, direction]}
+                               "copy": _with_upstream(copies[mode, direction], dy_full)}
                     if theirs is not None:
                         runners["keras"] = _runner(_kernel(theirs), mode, direction)
                     cell = _timed_cell(config, name, size, mode, direction, runners, (x, dy, s))
@@ -490,6 +493,13 @@ def bench_kernels(config: Config, names: Sequence[str]) -> tuple[list[dict], lis
         del x, dy_full, dy_by_width, copies
         gc.collect()
     return cells, control
+
+
+def _with_upstream(copy: Callable, dy: tf.Tensor) -> Callable:
+    """The copy's runner with an upstream gradient ``dy`` of its own output's shape (``x``'s):
+    a gated unit's output, and so its ``dy``, is half as wide, while its gradient, like the
+    copy's, is as wide as ``x``."""
+    return lambda x, _, s: copy(x, dy, s)
 
 
 def _kernel_cell(name, size, mode, direction, times, errors) -> dict:
@@ -963,7 +973,8 @@ METHOD = """\
   `tf.function(jit_compile=True)` (XLA). `fwd+bwd` is one function computing
   `y` and the gradient w.r.t. `x` under a `tf.GradientTape`, with a random
   upstream gradient (`output_gradients`); its copy floor computes `x * s` and
-  `dy * s`. keras_acts runs with its defaults: in `tf.function` its
+  `dy * s`, with a `dy` of `x`'s shape (the gated units' own `dy` is half as
+  wide as `x`, their gradient as wide as `x`). keras_acts runs with its defaults: in `tf.function` its
   custom-gradient functions and layer formulas run as XLA-compiled kernels
   (`keras_acts.config`), Keras's functions as TensorFlow's kernels.
 * Ratios below 1.0 over Keras mean keras_acts is faster. "n/a": Keras lacks

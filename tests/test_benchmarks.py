@@ -110,6 +110,21 @@ def test_helpers():
     assert bench.median_ratio([1.0, 4.0, 9.0], [1.0, 2.0, 3.0])["median"] == 2.0
 
 
+@pytest.mark.parametrize("mode", ["eager", "function"])
+def test_the_copy_floors_gradient_is_as_wide_as_its_input(mode):
+    """A gated unit's upstream gradient is half as wide as ``x``: the copy, whose output is
+    as wide as ``x``, takes one of its own shape, not that one. TensorFlow would
+    accept the narrower one and return a "gradient" half as large, half the work."""
+    import tensorflow as tf
+
+    x, dy_full = tf.ones([2, 8]), tf.ones([2, 8])
+    copy = bench._runner(bench._copy, mode, "backward")
+    with pytest.raises(ValueError, match="gradient's shape"):
+        copy(x, dy_full[:, :4], tf.constant(2.0))
+    _, grad = bench._with_upstream(copy, dy_full)(x, dy_full[:, :4], tf.constant(2.0))
+    assert grad.shape == x.shape and float(tf.reduce_sum(grad)) == 2.0 * 16
+
+
 def test_an_unsettled_cell_gets_more_rounds_until_it_settles():
     """Rounds go on past the budgeted ones while ``settled`` says no, every round
     alternating and counted, up to ``settle_rounds`` in all or the extra time."""
