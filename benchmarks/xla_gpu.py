@@ -239,11 +239,9 @@ def _export(out_dir: str, sizes, names, check_size: int | None) -> dict:
             manifest["programs"].append(entry)
     log(f"exported the memory programs ({time.perf_counter() - start:.0f} s)")
     for size in sizes:
-        widths = set()
         for name in names:
             ours, theirs = registry.spec(name).fn, bench.keras_function(name)
             width = bench._output_width(ours)
-            widths.add(width)
             for impl, fn in (("ours", ours), ("keras", theirs)):
                 if fn is None:
                     continue
@@ -252,11 +250,10 @@ def _export(out_dir: str, sizes, names, check_size: int | None) -> dict:
                     add(f"{name}.{impl}.{direction}.{format_size(size)[2:]}", runner, size, width,
                         name=name, impl=impl, direction=direction)
             log(f"export {format_size(size)} {name} ({time.perf_counter() - start:.0f} s)")
-        for width in sorted(widths):
-            for direction in DIRECTIONS:
-                runner = bench._runner(bench._copy, "xla", direction)
-                add(f"copy{width}.{direction}.{format_size(size)[2:]}", runner, size, width,
-                    name=None, impl="copy", direction=direction)
+        for direction in DIRECTIONS:  # the copy's dy is as wide as its output, x
+            runner = bench._runner(bench._copy, "xla", direction)
+            add(f"copy.{direction}.{format_size(size)[2:]}", runner, size, ROW,
+                name=None, impl="copy", direction=direction)
     with open(os.path.join(out_dir, "manifest.json"), "w", encoding="utf-8") as handle:
         json.dump(manifest, handle, indent=1)
     save_checks(out_dir, checks)
@@ -439,7 +436,7 @@ def run(programs_dir: str, rounds: int = 15, round_s: float = 2e-3, names=(), si
     results = {"manifest": {k: v for k, v in manifest.items() if k != "programs"},
                "device": device.info(), "rounds": rounds, "round_s": round_s,
                "started": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-               "cells": [], "errors": {}}
+               "cells": [], "errors": {}, "copy_dy": "full"}
     log(f"device {results['device']}")
     programs = {p["id"]: p for p in manifest["programs"]}
     _preflight(device, programs_dir, manifest, checks)
@@ -480,18 +477,19 @@ def run(programs_dir: str, rounds: int = 15, round_s: float = 2e-3, names=(), si
                 if ours_id not in programs:
                     continue
                 width = programs[ours_id]["width"]
-                if width not in inputs:
-                    x, dy = deterministic_inputs(size, width)
-                    inputs[width] = [device.put(x), device.put(dy), device.put(np.float32(SCALE))]
+                widths = {"ours": width, "keras": width, "copy": ROW}
+                for w in {width, ROW} - set(inputs):
+                    x, dy = deterministic_inputs(size, w)
+                    inputs[w] = [device.put(x), device.put(dy), device.put(np.float32(SCALE))]
                 ids = {"ours": ours_id, "keras": f"{name}.keras.{direction}.{tag}",
-                       "copy": f"copy{width}.{direction}.{tag}"}
+                       "copy": f"copy.{direction}.{tag}"}
                 runners = {k: load(i) for k, i in ids.items()}
                 runners = {k: v for k, v in runners.items() if v is not None}
                 cell = {"name": name, "size": size, "direction": direction, "width": width,
                         "check": {}}
                 for key, executable in runners.items():
                     try:
-                        outputs = device.call(executable, inputs[width])
+                        outputs = device.call(executable, inputs[widths[key]])
                         device.wait(outputs)
                         if ids[key] in checks:
                             cell["check"][key] = max(compare(np.asarray(o), c) for o, c in
@@ -502,7 +500,7 @@ def run(programs_dir: str, rounds: int = 15, round_s: float = 2e-3, names=(), si
                         results["errors"][ids[key]] = f"{type(error).__name__}: {str(error)[:300]}"
                 runners = {k: v for k, v in runners.items() if ids[k] not in results["errors"]}
                 if "ours" in runners and "copy" in runners:
-                    args = {k: inputs[width] for k in runners}
+                    args = {k: inputs[widths[k]] for k in runners}
                     timed = paired_rounds(device, runners, args, rounds, round_s)
                     times = timed["times"]
                     cell["calls"] = timed["calls"]
@@ -511,8 +509,9 @@ def run(programs_dir: str, rounds: int = 15, round_s: float = 2e-3, names=(), si
                     if "keras" in times:
                         cell["vs_keras"] = median_ratio(times["ours"], times["keras"])
                         cell["keras_vs_copy"] = median_ratio(times["keras"], times["copy"])
-                    io = [[size // ROW, ROW]] + ([[size // ROW, width]] if direction == "backward" else [])
-                    cell["bytes"] = {k: moved_bytes(io + cell["shapes"][k]) for k in runners}
+                    cell["bytes"] = {k: moved_bytes(
+                        [[size // ROW, ROW]] + ([[size // ROW, widths[k]]] if direction == "backward" else [])
+                        + cell["shapes"][k]) for k in runners}
                     cell["gbps"] = {k: cell["bytes"][k] / (cell["ms"][k] * 1e6) for k in runners}
                     # Throughput as a fraction of the copy's bandwidth, paired per round.
                     cell["of_copy_bandwidth"] = {
@@ -611,7 +610,11 @@ def render_markdown(results: dict) -> str:
         "compiler, so a GPU build of TensorFlow may fuse differently.",
         "",
         "* Inputs: float32 `[N / 1024, 1024]`, `x` spread evenly over [-6, 6), the upstream",
-        "  gradient `dy` over [-1, 1) (the gated units' `dy` is half as wide, like their output).",
+        "  gradient `dy` over [-1, 1) (the gated units' `dy` is half as wide, like their output;",
+        *(["  the copy's is as wide as its own output, `x`)."] if results.get("copy_dy") == "full" else
+          ["  in this run the copy's was too, beside theirs: its forward+backward wrote a gradient",
+           "  half as wide as `x`, half their work; the fractions of the copy's bandwidth count",
+           "  the bytes each moved)."]),
         f"* Check: before timing, every program's outputs at {SAMPLES} positions and their sums are",
         "  compared with TensorFlow's outputs of the same program on the CPU (at the smallest",
         "  size), as ||device - TensorFlow|| / ||TensorFlow||; the `check` column is the larger of",

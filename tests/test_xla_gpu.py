@@ -57,8 +57,9 @@ def test_export_writes_every_program(programs):
             for name in NAMES:
                 assert f"{name}.ours.{direction}.{size}" in ids
                 assert (f"{name}.keras.{direction}.{size}" in ids) == (name != "lisht")
-            for width in (512, 1024):  # glu's output is half as wide
-                assert f"copy{width}.{direction}.{size}" in ids
+            # one copy: its dy is as wide as its own output (x), also beside glu's half-wide one
+            assert f"copy.{direction}.{size}" in ids and {p["width"] for p in manifest["programs"]
+                                                          if p["impl"] == "copy"} == {1024}
     assert {"memory.relu.keras", "memory.lisht.ours", "memory.glu.keras"} <= ids
     assert "memory.lisht.keras" not in ids
     for program in manifest["programs"]:
@@ -79,7 +80,7 @@ def test_checks_hold_tensorflows_outputs_of_the_formulas(programs):
     assert_close("lisht.ours.forward.12", 0, flat_x * np.tanh(flat_x))
     assert_close("lisht.ours.backward.12", 1, (np.tanh(x) + x * (1 - np.tanh(x) ** 2)).reshape(-1)
                  * dy.reshape(-1))
-    assert_close("copy1024.forward.12", 0, 1.5 * flat_x)
+    assert_close("copy.forward.12", 0, 1.5 * flat_x)
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     assert_close("softmax.keras.forward.12", 0, (e / e.sum(axis=-1, keepdims=True)).reshape(-1))
     a, b = x[:, :512], x[:, 512:]
@@ -111,6 +112,8 @@ def test_run_checks_and_times_every_cell_without_tensorflow(device_run):
         outputs = rows * width * 4 + (rows * 1024 * 4 if direction == "backward" else 0)
         inputs = rows * 1024 * 4 + (rows * width * 4 if direction == "backward" else 0)
         assert cell["bytes"]["ours"] == inputs + outputs
+        # the copy reads x (and a dy as wide) and writes as much: its gradient is x's shape
+        assert cell["bytes"]["copy"] == rows * 1024 * 4 * (4 if direction == "backward" else 2)
 
 
 def test_run_reads_memory_of_every_training_step(device_run):
@@ -142,6 +145,7 @@ def test_render_reports_every_cell(device_run, tmp_path):
     assert report.startswith("# keras_acts on a GPU")
     assert "## 2^12 elements, [4, 1024] float32" in report and "## 2^13 elements" in report
     assert "Outputs off TensorFlow's by more than 1e-05: none." in report
+    assert "the copy's is as wide as its own output, `x`" in report
     assert "| lisht | fwd+bwd | n/a |" in report
     assert "## Training-step memory" in report and "| glu | " in report
 
