@@ -378,7 +378,8 @@ def _runner(kernel: Callable, mode: str, direction: str) -> Callable:
             grad = tape.gradient(y, x, output_gradients=dy)
             if grad is None:
                 raise ValueError("no gradient w.r.t. the input")
-            if grad.shape != x.shape:  # TensorFlow does not check an upstream gradient's shape
+            # TensorFlow does not check an upstream gradient's shape (unknown shapes pass).
+            if not grad.shape.is_compatible_with(x.shape):
                 raise ValueError(f"the gradient's shape {grad.shape} is not the input's {x.shape}: "
                                  f"an upstream gradient {dy.shape} of another shape than the output's")
             return y, grad

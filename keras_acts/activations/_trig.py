@@ -120,7 +120,8 @@ def with_float32_sine(x: tf.Tensor, formula: Callable[[Callable | None], tf.Tens
     """``formula(sine)``: for a float32 ``x`` inside XLA, ``sine(t, eighths=0,
     cosine=False)`` is :func:`sin_float32` of a float64 ``t`` holding float32 values no larger in
     magnitude than ``x``'s; elsewhere ``sine`` is None and the formula takes
-    TensorFlow's float64 sin (one kernel outside XLA).
+    TensorFlow's float64 sin (one kernel outside XLA). The formula's result has ``x``'s
+    shape.
 
     On a CPU, a conditional on ``x``'s max and min (two reductions of ``x`` itself,
     which XLA:CPU runs without writing anything) takes the formula without the
@@ -139,4 +140,7 @@ def with_float32_sine(x: tf.Tensor, formula: Callable[[Callable | None], tf.Tens
     if for_gpu():
         return with_table(True)()
     large = (tf.reduce_max(x) >= TABLE_FROM) | (tf.reduce_min(x) <= -TABLE_FROM)
-    return tf.cond(large, with_table(True), with_table(False))
+    # Reshaped to x's shape (free: a bitcast in XLA) so that a graph calling the compiled
+    # kernel infers the output's static shape through it: the conditional's own is the one
+    # it was traced with (any), and later layers need it (Dense after snake on a keras.Input).
+    return tf.reshape(tf.cond(large, with_table(True), with_table(False)), tf.shape(x))

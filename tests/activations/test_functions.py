@@ -149,6 +149,25 @@ def test_functional_api_with_keras_input(name):
     np.testing.assert_array_equal(model(x).numpy(), keras_acts.get(name)(x).numpy())
 
 
+@pytest.mark.parametrize("name", keras_acts.list_activations())
+def test_static_shapes_survive_the_compiled_kernels(name):
+    # Rows of 1024 take the XLA-compiled passes in a graph (keras_acts.config); a layer
+    # after the activation needs its output's last axis, a model's summary every axis.
+    fn, width = keras_acts.get(name), (512 if name in GATED else 1024)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 1024])] * 2, autograph=False)
+    def forward_backward(x, dy):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = fn(x)
+        return y, tape.gradient(y, x, output_gradients=dy[:, :width])
+
+    y, grad = forward_backward.get_concrete_function().structured_outputs
+    assert y.shape.as_list() == [None, width]
+    assert grad.shape.as_list() == [None, 1024]
+    assert fn(keras.Input((1024,))).shape == (None, width)
+
+
 def test_functional_api_with_options_is_serializable():
     inputs = keras.Input((3,))
     model = keras.Model(inputs, A.relu(inputs, max_value=1.0, negative_slope=0.1))
