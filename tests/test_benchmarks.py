@@ -203,3 +203,17 @@ def test_a_small_call_with_its_gradient_or_after_a_product_slower_than_keras_is_
         ("keras", "[1, 1024] eager, one call and its gradient"),
         ("keras", "[8, 128] eager, one call after a matrix product")]
     assert bench.evaluate({"small": [row(0.9, 0.95, 1.0)]}) == []
+
+
+def test_gated_backward_layouts_agree_and_report(capsys):
+    """benchmarks/gated_backward.py: every way it times of writing a gated gradient computes
+    the shipped gradient (checked inside ``measure``), and the report names each of them."""
+    from benchmarks import gated_backward
+
+    assert gated_backward.main(["--units", "glu", "--size", "2^12", "--rounds", "1"]) == 0
+    report = capsys.readouterr().out
+    for name in [*gated_backward.FLOORS, *gated_backward.kernels("glu")]:
+        assert f"| {name} |" in report
+    with pytest.raises(SystemExit):
+        gated_backward.main(["--units", "gelu"])
+    assert "--units: unknown gelu; known: reglu, glu, swiglu, geglu" in capsys.readouterr().err
