@@ -28,7 +28,6 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from keras_acts.activations import gated  # noqa: E402
-from keras_acts.activations._base import constant  # noqa: E402
 from keras_acts.benchmarking import parse_size  # noqa: E402
 
 ROW = 1024
@@ -36,25 +35,15 @@ UNITS = ("reglu", "glu", "swiglu", "geglu")
 
 
 def _two_halves(dy, x, unit):
-    """The value's and the gate's gradients, each half as wide as ``x``: the shipped formulas."""
-    value, gate_input = tf.split(x, 2, axis=-1)
-    g, slope = gated._GATES[unit][1](gate_input)
-    nan = tf.math.is_nan(value)
-    through = tf.where(nan, constant(0.0, dy), dy)
-    d_value = tf.where(nan, dy, tf.math.multiply_no_nan(through, g))
-    return d_value, tf.math.multiply_no_nan(value, through) * slope
+    """The value's and the gate's gradients, each half as wide as ``x``."""
+    return gated.gradient_halves(dy, *tf.split(x, 2, axis=-1), unit)
 
 
 def _selected(dy, x, unit):
     """Both halves' formulas on every element of ``[rows, 2, half]``, one chosen by position."""
     rows, width = x.shape
-    x3, dy3 = tf.reshape(x, [rows, 2, width // 2]), dy[:, None, :]
-    value, gate_input = x3[:, :1], x3[:, 1:]
-    g, slope = gated._GATES[unit][1](gate_input)
-    nan = tf.math.is_nan(value)
-    through = tf.where(nan, constant(0.0, dy3), dy3)
-    d_value = tf.where(nan, dy3, tf.math.multiply_no_nan(through, g))
-    d_gate = tf.math.multiply_no_nan(value, through) * slope
+    x3 = tf.reshape(x, [rows, 2, width // 2])
+    d_value, d_gate = gated.gradient_halves(dy[:, None, :], x3[:, :1], x3[:, 1:], unit)
     first = tf.reshape(tf.range(2) == 0, [1, 2, 1])
     return tf.reshape(tf.where(first, d_value, d_gate), x.shape)
 

@@ -80,14 +80,18 @@ def _gated_forward(x, axis, gate, unit):
 def _gated_backward(dy, x, axis, gate, unit):
     """The gradient of ``where(isnan(a), a, a * act(b))`` w.r.t. ``x = [a, b]``,
     the one autodiff gives, from ``x`` alone (the training step keeps ``x``)."""
-    value, gate_input = _halves(x, axis, gate)
+    d_value, d_gate = gradient_halves(dy, *_halves(x, axis, gate), unit)
+    halves = (d_value, d_gate) if gate == "second" else (d_gate, d_value)
+    return _joined(halves, x, axis)
+
+
+def gradient_halves(dy, value, gate_input, unit):
+    """The gradients w.r.t. the value and the gate's input (elementwise, broadcasting)."""
     g, slope = _GATES[unit][1](gate_input)
     nan = tf.math.is_nan(value)
     through = tf.where(nan, constant(0.0, dy), dy)
     d_value = tf.where(nan, dy, tf.math.multiply_no_nan(through, g))
-    d_gate = tf.math.multiply_no_nan(value, through) * slope
-    halves = (d_value, d_gate) if gate == "second" else (d_gate, d_value)
-    return _joined(halves, x, axis)
+    return d_value, tf.math.multiply_no_nan(value, through) * slope
 
 
 def _joined(halves, x, axis):
