@@ -28,9 +28,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from keras_acts.activations import gated  # noqa: E402
-from keras_acts.benchmarking import parse_size  # noqa: E402
+from keras_acts.benchmarking import ROW, median_ratio, parse_size  # noqa: E402
 
-ROW = 1024
 UNITS = ("reglu", "glu", "swiglu", "geglu")
 
 
@@ -90,19 +89,19 @@ FLOORS = {
 
 
 def measure(unit: str, size: int, rounds: int, seed: int = 0) -> list[dict]:
-    """Rows of ``name``, median ``ms`` and ``vs_copy`` (median of per-round ratios to ``x * s``)."""
+    """Rows of ``name``, median ``ms`` and ``vs_copy`` (the per-round ratios to ``x * s``:
+    median and quartiles)."""
     rng = np.random.default_rng(seed)
     x = tf.constant(rng.standard_normal((size // ROW, ROW), dtype=np.float32) * 2)
     dy = tf.constant(rng.standard_normal((size // ROW, ROW // 2), dtype=np.float32))
     s = tf.constant(1.5)
-    runners = {**FLOORS, **kernels(unit)}
-    expected = None
-    for name, run in runners.items():
-        out = run(dy, x, s).numpy()  # compiles; the variants must agree with the shipped kernel
-        if name.startswith("shipped"):
-            expected = out
-        elif expected is not None and not np.allclose(out, expected, rtol=1e-6, atol=1e-7):
+    variants = kernels(unit)
+    shipped, *others = variants
+    expected = variants[shipped](dy, x, s).numpy()
+    for name in others:  # each compiles here, and must agree with the shipped kernel
+        if not np.allclose(variants[name](dy, x, s).numpy(), expected, rtol=1e-6, atol=1e-7):
             raise AssertionError(f"{unit}: {name!r} computes another gradient than the shipped one")
+    runners = {**FLOORS, **variants}
     times = {name: [] for name in runners}
     for _ in range(rounds):
         for name, run in runners.items():  # alternating: each round times every runner once
@@ -110,8 +109,7 @@ def measure(unit: str, size: int, rounds: int, seed: int = 0) -> list[dict]:
             run(dy, x, s)
             times[name].append(time.perf_counter() - start)
     copy = times["floor: x * s"]
-    return [{"name": name, "ms": statistics.median(t) * 1e3,
-             "vs_copy": statistics.median(a / b for a, b in zip(t, copy))}
+    return [{"name": name, "ms": statistics.median(t) * 1e3, "vs_copy": median_ratio(t, copy)}
             for name, t in times.items()]
 
 
@@ -131,9 +129,11 @@ def main(argv=None) -> int:
     print(f"gated gradients inside XLA, [{args.size // ROW}, {ROW}] float32, "
           f"median of {args.rounds} paired rounds")
     for unit in units:
-        print(f"\n{unit}\n| kernel | ms | vs x * s |\n| --- | --- | --- |")
+        print(f"\n{unit}\n| kernel | ms | vs x * s | quartiles |\n| --- | --- | --- | --- |")
         for row in measure(unit, args.size, args.rounds):
-            print(f"| {row['name']} | {row['ms']:.2f} | {row['vs_copy']:.2f} |")
+            ratio = row["vs_copy"]
+            print(f"| {row['name']} | {row['ms']:.2f} | {ratio['median']:.2f} "
+                  f"| {ratio['q1']:.2f}-{ratio['q3']:.2f} |")
     return 0
 
 

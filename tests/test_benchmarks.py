@@ -217,3 +217,14 @@ def test_gated_backward_layouts_agree_and_report(capsys):
     with pytest.raises(SystemExit):
         gated_backward.main(["--units", "gelu"])
     assert "--units: unknown gelu; known: reglu, glu, swiglu, geglu" in capsys.readouterr().err
+
+
+def test_gated_backward_refuses_a_layout_that_computes_another_gradient(monkeypatch):
+    from benchmarks import gated_backward
+
+    shipped = gated_backward.kernels("glu")
+    name = next(iter(shipped))
+    wrong = {name: shipped[name], "halves swapped": lambda dy, x, s: shipped[name](dy, x, s)[:, ::-1]}
+    monkeypatch.setattr(gated_backward, "kernels", lambda unit: wrong)
+    with pytest.raises(AssertionError, match="'halves swapped' computes another gradient"):
+        gated_backward.measure("glu", 2**12, rounds=1)
