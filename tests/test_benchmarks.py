@@ -174,6 +174,63 @@ def test_a_miss_within_the_controls_spread_is_marginal():
     assert marginal(1.10) and not marginal(1.05)
 
 
+@pytest.fixture(scope="module")
+def kernel_args():
+    import tensorflow as tf
+
+    # 2^16 elements: large enough that softmax runs TensorFlow's kernel eagerly
+    shape = [64, bench.ROW]
+    x = tf.random.stateless_normal(shape, seed=[1, 2])
+    return x, tf.random.stateless_normal(shape, seed=[3, 4]), tf.constant(1.5)
+
+
+@pytest.mark.parametrize("mode", bench.MODES)
+@pytest.mark.parametrize("direction", bench.DIRECTIONS)
+def test_keras_acts_relu_runs_the_same_program_as_keras_relu(kernel_args, mode, direction):
+    import keras_acts
+
+    ours, theirs = keras_acts.get("relu"), bench.keras_function("relu")
+    assert bench.same_program(ours, theirs, mode, direction, kernel_args)
+
+
+@pytest.mark.parametrize("mode", bench.MODES)
+def test_other_work_is_not_the_same_program(kernel_args, mode):
+    import keras_acts
+
+    # gelu: another formula; tanh against Keras's relu: another op of the same shape
+    assert not bench.same_program(keras_acts.get("gelu"), bench.keras_function("gelu"), mode,
+                                  "backward", kernel_args)
+    assert not bench.same_program(keras_acts.get("tanh"), bench.keras_function("relu"), mode,
+                                  "forward", kernel_args)
+
+
+def test_eager_ops_alone_do_not_make_the_same_program(kernel_args):
+    import keras_acts
+
+    ours, theirs = keras_acts.get("softmax"), bench.keras_function("softmax")
+    # eagerly both execute the one Softmax op; keras_acts then checks its output for a NaN
+    # with NumPy, which only the traced graph shows (its conditional)
+    assert bench._eager_ops(bench._runner(bench._kernel(ours), "eager", "forward"), kernel_args) == \
+        bench._eager_ops(bench._runner(bench._kernel(theirs), "eager", "forward"), kernel_args)
+    assert not bench.same_program(ours, theirs, "eager", "forward", kernel_args)
+
+
+def test_a_slower_cell_running_keras_program_is_noise_not_a_miss():
+    def cell(same):
+        return {"name": "relu", "size": 2**22, "mode": "function", "direction": "forward",
+                "errors": {}, "keras_has": True, "same_program": same,
+                "vs_keras": {"median": 1.3, "q1": 1.2, "q3": 1.4, "n": 9},
+                "vs_copy": {"median": 1.0, "q1": 1.0, "q3": 1.0, "n": 9}}
+
+    assert [m["target"] for m in bench.evaluate({"kernels": [cell(False)]})] == ["keras"]
+    results = {"kernels": [cell(True)]}
+    assert bench.evaluate(results) == []
+    lines = bench._same_program_lines(results)
+    assert "* relu, 2^22 tf.function forward: 1.30 (quartiles 1.20-1.40)" in lines
+    assert bench._keras_ratio_cell(cell(True)) == "1.30="
+    assert bench._keras_ratio_cell(cell(False)) == "**1.30**"
+
+
 def test_bad_name_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_info:
         bench.main(["--names", "lsiht"])
