@@ -43,6 +43,7 @@ import argparse
 import dataclasses
 import datetime
 import gc
+import hashlib
 import json
 import os
 import platform
@@ -491,8 +492,10 @@ def bench_kernels(config: Config, names: Sequence[str]) -> tuple[list[dict], lis
                         # checked only where it reads slower: tracing and compiling again
                         try:
                             cell["same_program"] = same_program(ours, theirs, mode, direction, (x, dy, s))
-                        except Exception:  # noqa: BLE001 - not shown the same: the miss stands
+                        except Exception as error:  # noqa: BLE001 - not shown the same: the miss stands
                             cell["same_program"] = False
+                            log(f"kernels {name} {format_size(size)} {mode} {direction}: "
+                                f"same-program check failed, the cell stays a miss: {error!r}")
                     cells.append(cell)
                     del runners
                     summary.append(
@@ -534,12 +537,31 @@ def _slower_than_keras(cell: dict) -> bool:
     return median is not None and median > TARGETS["keras"]
 
 
+def _value_key(tensor) -> tuple | None:
+    """A tensor's dtype, shape and a digest of its value; None for what has no value to read
+    (a variable's handle, a symbolic tensor)."""
+    if tensor.dtype in (tf.resource, tf.variant) or not hasattr(tensor, "numpy"):
+        return None
+    value = np.asarray(tensor.numpy())
+    return tensor.dtype.name, value.shape, hashlib.sha256(value.tobytes()).hexdigest()
+
+
+def _captured_values(run: Callable, args: tuple) -> tuple | None:
+    """The values ``run``'s traced function captured (tensors from outside it, which XLA too
+    takes as parameters, not constants), as ``_value_key``s; None where one cannot be read."""
+    captured = tuple(_value_key(t) for t in run.get_concrete_function(*args).captured_inputs)
+    return None if None in captured else captured
+
+
 def _graph_ops(run: Callable, args: tuple) -> tuple | None:
     """The ops of ``run``'s traced graph (``tf.function``) in the order they were made:
-    type, attributes and inputs by position, not by name; None where the graph calls
-    functions of its own (their bodies are not compared)."""
+    type, device, attributes (but TensorFlow's private ones other than XLA's) and inputs
+    by position, not by name, then the values the graph captured; None where the graph
+    calls functions of its own (their bodies are not compared) or captures a value it
+    cannot read (a variable)."""
     graph = run.get_concrete_function(*args).graph.as_graph_def()
-    if graph.library.function:
+    captured = _captured_values(run, args)
+    if graph.library.function or captured is None:
         return None
     index = {node.name: i for i, node in enumerate(graph.node)}
 
@@ -548,59 +570,106 @@ def _graph_ops(run: Callable, args: tuple) -> tuple | None:
         node, _, port = name.partition(":")
         return f"{'^' if control else ''}{index[node]}:{port or 0}"
 
+    def kept(attr: str) -> bool:
+        return not attr.startswith("_") or attr.startswith("_Xla")
+
     return tuple(
-        (node.op,
-         tuple(sorted((k, v.SerializeToString()) for k, v in node.attr.items() if not k.startswith("_"))),
+        (node.op, node.device,
+         tuple(sorted((k, v.SerializeToString()) for k, v in node.attr.items() if kept(k))),
          tuple(source(i) for i in node.input))
-        for node in graph.node)
+        for node in graph.node) + (captured,)
 
 
 _HLO_NAME = re.compile(r"%[\w.\-]+")
 _HLO_METADATA = re.compile(r",?\s*metadata=\{[^}]*\}")
 
 
-def _hlo_program(run: Callable, args: tuple) -> str:
+def _hlo_program(run: Callable, args: tuple) -> tuple | None:
     """The HLO that XLA runs for ``run`` (``jit_compile=True``) on ``args``, after its
-    optimizations, without the names and source locations that tracing gives it."""
+    optimizations, without the names and source locations that tracing gives it, then the
+    values it captured (its parameters beyond ``args``); None where the text leaves out a
+    constant's value (XLA prints ``{...}`` for one of more than a few elements) or a
+    captured value cannot be read: then it cannot be compared."""
     text = run.experimental_get_compiler_ir(*args)(stage="optimized_hlo")
+    captured = _captured_values(run, args)
+    if "{...}" in text or captured is None:
+        return None
     text = re.sub(r"^HloModule \S+", "HloModule", _HLO_METADATA.sub("", text), flags=re.M)
     names: dict[str, str] = {}
-    return _HLO_NAME.sub(lambda m: names.setdefault(m.group(0), f"%{len(names)}"), text)
+    return _HLO_NAME.sub(lambda m: names.setdefault(m.group(0), f"%{len(names)}"), text), captured
 
 
 def _eager_ops(run: Callable, args: tuple) -> tuple | None:
-    """The ops one eager call of ``run`` executes (type and attributes; a compiled function
-    is one op named after it), recorded by TensorFlow's op callbacks; None where this
-    TensorFlow has none."""
+    """The ops one eager call of ``run`` executes, recorded by TensorFlow's op callbacks:
+    each op's type and attributes (a compiled function is one op named after it) and where
+    each of its inputs comes from (one of ``args``, an output of an op before it, or else
+    its value); None where this TensorFlow has no op callbacks, an input has no value to
+    read, or the call reads a tensor's value on the host through ``EagerTensor.numpy`` or
+    ``_numpy`` (work that no op shows; a read through the buffer protocol, as
+    ``np.asarray(tensor)``, does not show either, which is why ``same_program`` also
+    compares the traced graph)."""
     try:
         from tensorflow.python.framework import op_callbacks
     except ImportError:  # pragma: no cover - a TensorFlow that moved them
         return None
     executed: list = []
+    sources = {id(arg): ("arg", k) for k, arg in enumerate(args)}
+    alive: list = []  # outputs stay referenced so that their ids stay theirs
+    unreadable = False
+    recording = False  # reads of values by record itself are not the call's
+
+    def source(tensor):
+        nonlocal unreadable
+        if id(tensor) in sources:
+            return sources[id(tensor)]
+        key = _value_key(tensor)
+        unreadable = unreadable or key is None
+        return ("value", key)
 
     def record(op_type, inputs, attrs, outputs, op_name=None, graph=None):
-        if graph is None:  # an op run eagerly, not one added to a graph being traced
-            executed.append((op_type, repr(attrs)))
+        nonlocal recording
+        if graph is not None:  # an op added to a graph being traced, not one run eagerly
+            return
+        recording = True
+        try:
+            executed.append((op_type, repr(attrs), tuple(source(t) for t in inputs or ())))
+        finally:
+            recording = False
+        for j, tensor in enumerate(outputs or ()):
+            sources[id(tensor)] = ("op", len(executed) - 1, j)
+            alive.append(tensor)
 
+    def watch_host_reads(frame, event, arg):
+        nonlocal unreadable
+        reads_value = getattr(arg, "__name__", None) == "_numpy_internal"
+        if event == "c_call" and reads_value and not recording:
+            unreadable = True
+
+    profiler = sys.getprofile()
     op_callbacks.add_op_callback(record)
+    sys.setprofile(watch_host_reads)
     try:
         run(*args)
     finally:
+        sys.setprofile(profiler)
         op_callbacks.remove_op_callback(record)
-    return tuple(executed)
+    return None if unreadable else tuple(executed)
 
 
 def same_program(ours: Callable, theirs: Callable, mode: str, direction: str, args: tuple) -> bool:
     """Whether the activation ``ours`` runs exactly the program of ``theirs`` (Keras's) in
     ``mode`` and ``direction``, as the kernel cells run them on ``args``: the same traced
     graph in ``tf.function``, the same optimized HLO in XLA; eagerly, the same ops executed
-    one by one and the same graph when traced (work on the host, such as a NumPy check,
-    shows in the graph as ops). Then any difference in their times is the method's noise."""
+    one by one on the same inputs, no read of a tensor's value on the host, and the same
+    graph when traced. Then any difference in their times is the method's noise; where a
+    program cannot be read whole (a constant XLA's text leaves out, a captured variable),
+    it is not called the same."""
     def runner(fn, in_mode):
         return _runner(_kernel(fn), in_mode, direction)
 
     if mode == "xla":
-        return _hlo_program(runner(ours, mode), args) == _hlo_program(runner(theirs, mode), args)
+        program = _hlo_program(runner(ours, mode), args)
+        return program is not None and program == _hlo_program(runner(theirs, mode), args)
     if mode == "eager":
         executed = _eager_ops(runner(ours, mode), args)
         if not executed or executed != _eager_ops(runner(theirs, mode), args):
@@ -1115,8 +1184,9 @@ METHOD = """\
   control's upper quartile in the same size, mode and direction are marked
   marginal, within noise; a cell that reads slower while keras_acts's function
   runs Keras's own program, the same graph in tf.function, the same optimized HLO
-  in XLA, the same ops executed and the same graph eagerly, is noise and no miss,
-  listed apart); forward within {forward_copy}x the copy in the better of tf.function and
+  in XLA, eagerly the same ops executed on the same inputs, no read on the host and
+  the same graph, captured values included, is noise and no miss, listed apart);
+  forward within {forward_copy}x the copy in the better of tf.function and
   XLA ({forward_copy_axis}x for the softmax family: softmax, log_softmax, softmin,
   sparsemax); fwd+bwd in tf.function within {backward_copy}x the fwd+bwd copy
   ({backward_copy_axis}x for the softmax family); training-step memory within

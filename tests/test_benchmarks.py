@@ -204,15 +204,48 @@ def test_other_work_is_not_the_same_program(kernel_args, mode):
                                   "forward", kernel_args)
 
 
-def test_eager_ops_alone_do_not_make_the_same_program(kernel_args):
+@pytest.mark.parametrize("direction", bench.DIRECTIONS)
+def test_a_read_on_the_host_is_not_keras_program_eagerly(kernel_args, direction):
+    import numpy as np
+    import tensorflow as tf
+
     import keras_acts
 
-    ours, theirs = keras_acts.get("softmax"), bench.keras_function("softmax")
-    # eagerly both execute the one Softmax op; keras_acts then checks its output for a NaN
-    # with NumPy, which only the traced graph shows (its conditional)
-    assert bench._eager_ops(bench._runner(bench._kernel(ours), "eager", "forward"), kernel_args) == \
-        bench._eager_ops(bench._runner(bench._kernel(theirs), "eager", "forward"), kernel_args)
-    assert not bench.same_program(ours, theirs, "eager", "forward", kernel_args)
+    def relu_then_read(x):
+        y = tf.nn.relu(x)
+        if tf.executing_eagerly():  # work no op shows, nor the traced graph
+            np.vdot(y.numpy(), y.numpy())
+        return y
+
+    relu = bench.keras_function("relu")
+    assert bench.same_program(lambda x: tf.nn.relu(x), relu, "eager", direction, kernel_args)
+    assert not bench.same_program(relu_then_read, relu, "eager", direction, kernel_args)
+    # keras_acts's softmax executes Keras's one Softmax op, then checks its output on the host
+    softmax = keras_acts.get("softmax")
+    assert bench._eager_ops(bench._runner(bench._kernel(softmax), "eager", direction), kernel_args) is None
+    assert not bench.same_program(softmax, bench.keras_function("softmax"), "eager", direction,
+                                  kernel_args)
+
+
+@pytest.mark.parametrize("mode", bench.MODES)
+def test_the_same_ops_on_other_values_are_not_the_same_program(kernel_args, mode):
+    import numpy as np
+    import tensorflow as tf
+
+    # an attribute, an inline constant and a captured tensor of 1024 entries (XLA's text
+    # leaves such a constant out; a captured tensor is a parameter there, not a constant)
+    row = np.linspace(0.0, 1.0, bench.ROW, dtype=np.float32)
+    captured, captured_again, captured_other = (tf.constant(row), tf.constant(row.copy()),
+                                                tf.constant(2 * row))
+    pairs = {
+        "attribute": (lambda x: tf.nn.leaky_relu(x, 0.2), lambda x: tf.nn.leaky_relu(x, 0.3)),
+        "constant": (lambda x: x * row, lambda x: x * (2 * row)),
+        "captured": (lambda x: x * captured, lambda x: x * captured_other),
+    }
+    for what, (one, other) in pairs.items():
+        assert not bench.same_program(one, other, mode, "backward", kernel_args), what
+    assert bench.same_program(lambda x: x * captured, lambda x: x * captured_again, mode,
+                              "backward", kernel_args)
 
 
 def test_a_slower_cell_running_keras_program_is_noise_not_a_miss():
