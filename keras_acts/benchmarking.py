@@ -43,6 +43,7 @@ import argparse
 import dataclasses
 import datetime
 import gc
+import glob
 import hashlib
 import json
 import os
@@ -285,23 +286,49 @@ def is_axis_wise(name: str) -> bool:
     return registry.spec(name).family == AXIS_FAMILY
 
 
-def machine_info() -> dict:
-    """CPU, cores, library versions, oneDNN setting, date and load."""
-    cpu = platform.processor() or platform.machine()
+def _cpu_identity() -> dict:
+    """What Linux says of the first CPU: its name, family, model and stepping (a name
+    such as "AMD EPYC" covers several generations) and its last-level cache, which decides
+    how much of a 2^22-element tensor stays in cache; empty elsewhere."""
+    fields: dict[str, str] = {}
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as handle:
             for line in handle:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if not key:  # the first CPU's block ends
                     break
+                fields.setdefault(key, value.strip())
     except OSError:
-        pass
+        return {}
+    identity = {"cpu": fields.get("model name", "")}
+    if "cpu family" in fields:
+        identity["cpu_id"] = (f"family {fields['cpu family']} model {fields.get('model', '?')} "
+                              f"stepping {fields.get('stepping', '?')}")
+    caches = {}
+    for index in sorted(glob.glob("/sys/devices/system/cpu/cpu0/cache/index*")):
+        try:
+            with open(os.path.join(index, "level"), encoding="utf-8") as level, \
+                    open(os.path.join(index, "size"), encoding="utf-8") as size:
+                caches[int(level.read())] = size.read().strip()
+        except (OSError, ValueError):
+            continue
+    if caches:
+        identity["last_level_cache"] = f"L{max(caches)} {caches[max(caches)]}"
+    return identity
+
+
+def machine_info() -> dict:
+    """CPU, cores, library versions, oneDNN setting, date and load."""
+    identity = _cpu_identity()
+    cpu = identity.pop("cpu", "") or platform.processor() or platform.machine()
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
         usable = os.cpu_count()
     return {
         "cpu": cpu,
+        **identity,
         "cores": os.cpu_count(),
         "usable_cores": usable,
         "system": f"{platform.system()} {platform.release()}",
@@ -324,7 +351,6 @@ def code_version() -> dict:
 
     Read when the run starts, for a report of a working tree that others may be editing.
     """
-    import hashlib
     import pathlib
     import subprocess
 
@@ -1231,6 +1257,28 @@ def _keras_ratio_cell(cell: dict | None) -> str:
     return _ratio_cell(cell, "vs_keras", TARGETS["keras"])
 
 
+def _cpu_details(machine: dict) -> str:
+    details = [machine[k] for k in ("cpu_id", "last_level_cache") if machine.get(k)]
+    return f" ({', '.join(details)})" if details else ""
+
+
+def _copy_floor_line(results: dict) -> list[str]:
+    """The copy's own times at the largest size, forward, and the bandwidth they make: the
+    floor every ratio to the copy divides by, which differs from machine to machine."""
+    control = results.get("kernel_control") or []
+    size = max((c["size"] for c in control), default=None)
+    times = {c["mode"]: c["ms"]["copy"] for c in control
+             if c["size"] == size and c["direction"] == "forward" and c["ms"].get("copy")}
+    if not times:
+        return []
+    moved = 2 * 4 * size  # float32 x read, y written
+    fastest = min(times.values())
+    listed = ", ".join(f"{MODE_TITLES.get(m, m)} {t:.2f} ms" for m, t in times.items())
+    return [f"* The copy `y = x * s` at {format_size(size)} elements, forward: {listed}; at best "
+            f"{moved / (fastest * 1e-3) / 1e9:.1f} GB/s read and written (the floor that the "
+            f"ratios to the copy divide by; it differs between machines)."]
+
+
 def render_markdown(results: dict) -> str:
     """The report: machine, method, a summary of targets, then one table per measurement."""
     machine, config = results["machine"], results["config"]
@@ -1242,7 +1290,7 @@ def render_markdown(results: dict) -> str:
         + (" (**--quick smoke run: tiny sizes, not meaningful timings**)" if config["quick"] else "")
         + ".",
         "",
-        f"* Machine: {machine['cpu']}, {machine['usable_cores']} usable cores "
+        f"* Machine: {machine['cpu']}{_cpu_details(machine)}, {machine['usable_cores']} usable cores "
         f"({machine['cores']} online), {machine['system']}; TensorFlow intra-op threads: "
         f"{machine['intra_op_threads']}; load average at start {machine['load_average_start']}, "
         f"at end {machine.get('load_average_end', 'n/a')}.",
@@ -1255,6 +1303,7 @@ def render_markdown(results: dict) -> str:
         + f" (sources sha256 {results['code']['sources_sha256']}, read when the run started).",
         f"* Sizes: {', '.join(format_size(n) for n in config['sizes'])} elements; stages: "
         f"{', '.join(config['stages'])}.",
+        *_copy_floor_line(results),
         "",
         "## Method",
         "",

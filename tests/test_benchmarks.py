@@ -6,6 +6,7 @@ every stage runs and the report has its tables, columns and rows.
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -54,6 +55,22 @@ def test_exit_status_and_machine(quick_run):
     # XLA options change every compiled kernel (--xla_cpu_prefer_vector_width): the report says which
     flags = os.environ.get("XLA_FLAGS", "").strip() or "unset"
     assert raw["machine"]["xla_flags"] == flags and f"XLA_FLAGS {flags}." in report
+    # one CPU name covers several generations: on Linux the report names the family and model
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            family = re.search(r"^cpu family\s*:\s*(\d+)$", handle.read(), re.M)
+        if family:
+            assert raw["machine"]["cpu_id"].startswith(f"family {family.group(1)} model ")
+            assert f"{raw['machine']['cpu']} ({raw['machine']['cpu_id']}" in report
+
+
+def test_report_gives_the_copy_floor_bandwidth(quick_run):
+    _, report, raw = quick_run
+    size = max(c["size"] for c in raw["kernel_control"])
+    fastest_ms = min(c["ms"]["copy"] for c in raw["kernel_control"]
+                     if c["size"] == size and c["direction"] == "forward")
+    bandwidth = 2 * 4 * size / (fastest_ms / 1e3) / 1e9  # float32 read and written
+    assert f"at best {bandwidth:.1f} GB/s read and written" in report
 
 
 def test_kernel_table_has_every_name_and_mode(quick_run):
