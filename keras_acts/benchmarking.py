@@ -572,10 +572,10 @@ def _value_key(tensor) -> tuple | None:
     return tensor.dtype.name, value.shape, hashlib.sha256(value.tobytes()).hexdigest()
 
 
-def _captured_values(run: Callable, args: tuple) -> tuple | None:
-    """The values ``run``'s traced function captured (tensors from outside it, which XLA too
-    takes as parameters, not constants), as ``_value_key``s; None where one cannot be read."""
-    captured = tuple(_value_key(t) for t in run.get_concrete_function(*args).captured_inputs)
+def _captured_values(concrete) -> tuple | None:
+    """The values a traced function captured (tensors from outside it, which XLA too takes
+    as parameters, not constants), as ``_value_key``s; None where one cannot be read."""
+    captured = tuple(_value_key(t) for t in concrete.captured_inputs)
     return None if None in captured else captured
 
 
@@ -585,8 +585,8 @@ def _graph_ops(run: Callable, args: tuple) -> tuple | None:
     by position, not by name, then the values the graph captured; None where the graph
     calls functions of its own (their bodies are not compared) or captures a value it
     cannot read (a variable)."""
-    graph = run.get_concrete_function(*args).graph.as_graph_def()
-    captured = _captured_values(run, args)
+    concrete = run.get_concrete_function(*args)
+    graph, captured = concrete.graph.as_graph_def(), _captured_values(concrete)
     if graph.library.function or captured is None:
         return None
     index = {node.name: i for i, node in enumerate(graph.node)}
@@ -617,7 +617,7 @@ def _hlo_program(run: Callable, args: tuple) -> tuple | None:
     constant's value (XLA prints ``{...}`` for one of more than a few elements) or a
     captured value cannot be read: then it cannot be compared."""
     text = run.experimental_get_compiler_ir(*args)(stage="optimized_hlo")
-    captured = _captured_values(run, args)
+    captured = _captured_values(run.get_concrete_function(*args))
     if "{...}" in text or captured is None:
         return None
     text = re.sub(r"^HloModule \S+", "HloModule", _HLO_METADATA.sub("", text), flags=re.M)
