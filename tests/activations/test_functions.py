@@ -60,6 +60,39 @@ def test_selu_constants_and_elu_alpha():
     np.testing.assert_allclose(A.elu(x).numpy(), np.where(x > 0, x, np.expm1(x)), rtol=1e-15)
 
 
+@pytest.mark.parametrize("name", ["elu", "selu"])
+def test_elu_and_selu_in_a_small_graph_take_no_select_and_keep_every_value(name):
+    """Outside XLA (a small model's graph), float32 elu and selu are minimums of cheap
+    kernels: no comparison, no select. Their values are the formula's: x's side exact, the
+    other within 8 ULP of float64's expm1, limits, NaN and both zeros' signs kept, and the
+    same bits as the select form's."""
+    scale, alpha = (1.0507009873554805, 1.6732632423543772) if name == "selu" else (1.0, 1.0)
+    fn = tf.function(getattr(A, name), autograph=False)
+    graph = fn.get_concrete_function(tf.TensorSpec([None, 32], tf.float32)).graph
+    kinds = {op.type for op in graph.get_operations()}
+    assert "Expm1" in kinds and not kinds & {"Select", "SelectV2", "Greater", "Less"}, kinds
+
+    special = np.array([-np.inf, -100.0, -1e-30, -0.0, 0.0, 1e-30, 3.0, 100.0, 1e30, np.inf, np.nan],
+                       np.float32)
+    grid = np.random.default_rng(0).standard_normal(4096).astype(np.float32) * np.float32(4)
+    x = np.concatenate([special, grid, grid * np.float32(1e-4), np.ones(21, np.float32)])
+    got = fn(tf.constant(x.reshape(-1, 32))).numpy().ravel()  # rows of 32: not fused into XLA
+    wide = x.astype(np.float64)
+    negative = scale * alpha * np.expm1(np.minimum(wide, 0))
+    positive = (np.float32(scale) * x if name == "selu" else x).astype(np.float64)
+    expected = np.where(wide > 0, positive, negative)
+    finite = np.isfinite(expected) & (expected != 0)
+    ulps = np.abs(got[finite] - expected[finite]) / np.spacing(np.abs(expected[finite]).astype(np.float32))
+    assert ulps.max() <= 8, ulps.max()  # the numerics suite's float32 bound
+    np.testing.assert_array_equal(got[wide > 0], positive[wide > 0].astype(np.float32))  # bit for bit
+    # The same bits as the select on TensorFlow's expm1 (the form before this one).
+    t = tf.constant(x)
+    selected = tf.where(t > 0, np.float32(scale) * t, np.float32(scale * alpha) * tf.math.expm1(t)).numpy()
+    np.testing.assert_array_equal(got.view(np.int32), selected.view(np.int32))
+    assert got[0] == np.float32(-scale * alpha) and np.isnan(got[10]) and got[9] == np.inf
+    assert np.signbit(got[3]) and got[3] == 0 and not np.signbit(got[4]) and got[4] == 0
+
+
 def test_softmax_of_the_seed_example():
     out = A.softmax([1.0, 2.0, 5.0])
     np.testing.assert_allclose(out.numpy(), [0.0171, 0.0466, 0.9362], atol=5e-5)
