@@ -937,38 +937,43 @@ def training_data(config: Config) -> tuple[np.ndarray, np.ndarray]:
     return x[:rows], y[:rows]
 
 
+def training_step_timer(config: Config, activation, x: np.ndarray, y: np.ndarray) -> Callable[[int], float]:
+    """The credit-default model's compiled training step (what ``model.fit`` calls once
+    per batch) with ``activation``, as a function timing ``k`` steps on batches of ``x``
+    and ``y`` and returning seconds per step. The model is traced and warmed first."""
+    from keras_acts import demo
+
+    keras.utils.set_random_seed(config.seed)
+    model = demo.build_binary_model(x.shape[1], activation)
+    if config.quick:
+        model.run_eagerly = True  # a smoke run: no tracing, nothing timed that matters
+    model.fit(x, y, epochs=1, batch_size=BATCH_SIZE, verbose=0)  # traces; not timed
+    train_step = model.make_train_function()
+    batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(BATCH_SIZE, drop_remainder=True)
+    iterator = iter(batches.repeat())
+
+    def run(k: int) -> float:
+        start = time.perf_counter()
+        for _ in range(k):
+            logs = train_step(iterator)
+        float(logs["loss"])  # the last step has finished
+        return (time.perf_counter() - start) / k
+
+    run(config.training_block)  # warm the iterator
+    return run
+
+
 def bench_training(config: Config, names: Sequence[str]) -> list[dict]:
     """Steps/s of the credit-default model: keras_acts's function against Keras's.
 
     Names Keras lacks are compared with the same model using Keras's ``relu``
     (for information; the target applies to names both have).
     """
-    from keras_acts import demo
-
     x, y = training_data(config)
     steps = len(x) // BATCH_SIZE
 
     def build(activation) -> Callable[[int], float]:
-        """The model's compiled training step (what ``model.fit`` calls once per batch),
-        as a function timing ``k`` steps and returning seconds per step."""
-        keras.utils.set_random_seed(config.seed)
-        model = demo.build_binary_model(x.shape[1], activation)
-        if config.quick:
-            model.run_eagerly = True  # a smoke run: no tracing, nothing timed that matters
-        model.fit(x, y, epochs=1, batch_size=BATCH_SIZE, verbose=0)  # traces; not timed
-        train_step = model.make_train_function()
-        batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(BATCH_SIZE, drop_remainder=True)
-        iterator = iter(batches.repeat())
-
-        def run(k: int) -> float:
-            start = time.perf_counter()
-            for _ in range(k):
-                logs = train_step(iterator)
-            float(logs["loss"])  # the last step has finished
-            return (time.perf_counter() - start) / k
-
-        run(config.training_block)  # warm the iterator
-        return run
+        return training_step_timer(config, activation, x, y)
 
     def compare(ours, base, rounds: int) -> dict:
         ours_t, base_t = [], []

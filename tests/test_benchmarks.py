@@ -326,6 +326,35 @@ def test_gated_backward_layouts_agree_and_report(capsys):
     assert "--units: unknown gelu; known: reglu, glu, swiglu, geglu" in capsys.readouterr().err
 
 
+def test_training_forms_reports_each_form_and_the_accurate_forward(capsys):
+    """benchmarks/training_forms.py: the forms of elu agree outside the band near 0
+    (checked inside ``check``), the report names each, and only the expm1 forms keep the
+    band's digits: TensorFlow's kernel is hundreds of ULP off there."""
+    from benchmarks import training_forms
+
+    errors = training_forms.check("elu")
+    assert errors[training_forms.OURS] <= 8 < 100 < errors[training_forms.KERAS]
+    assert errors[training_forms.KERNEL] > 100 and errors[training_forms.SELECT] <= 8
+    assert training_forms.main(["--names", "elu", "--quick", "--rounds", "1", "--block", "1",
+                                "--chain", "2", "--forward-rounds", "1"]) == 0
+    report = capsys.readouterr().out
+    for label in training_forms.forms("elu"):
+        assert f"| {label} |" in report
+    with pytest.raises(SystemExit):
+        training_forms.main(["--names", "gelu"])
+    assert "--names: unknown gelu; known: elu, selu" in capsys.readouterr().err
+
+
+def test_training_forms_refuses_a_form_that_computes_another_function(monkeypatch):
+    from benchmarks import training_forms
+
+    shipped = training_forms.forms("selu")
+    wrong = {**shipped, training_forms.KERNEL: lambda x: shipped[training_forms.KERNEL](x) * 1.001}
+    monkeypatch.setattr(training_forms, "forms", lambda name: wrong)
+    with pytest.raises(AssertionError, match="computes other values"):
+        training_forms.check("selu")
+
+
 def test_gated_backward_refuses_a_layout_that_computes_another_gradient(monkeypatch):
     from benchmarks import gated_backward
 
