@@ -23,7 +23,7 @@ from typing import Callable
 
 import tensorflow as tf
 
-from keras_acts.activations._base import for_gpu, in_xla_context, polynomial
+from keras_acts.activations._base import for_gpu, in_xla_context, polynomial, where
 
 _PI = Fraction("3.14159265358979323846264338327950288419716939937510582097494459230781640628620")
 _CHUNK = 26  # bits: a 24-bit M times a 26-bit chunk is exact in float64
@@ -91,11 +91,11 @@ def _reduced_sin(t: tf.Tensor, eighths: int, table: bool, cosine: bool = False):
     sin = r + r * r2 * polynomial(_SIN, r2)
     cos = 1 - 0.5 * r2 + r2 * r2 * polynomial(_COS, r2)
     quadrant = k - 4 * tf.math.floor(k / 4)  # sin(r + quadrant pi / 2)
-    value = tf.where(quadrant < 2, 1.0, -1.0) * tf.where(tf.equal(quadrant % 2, 0), sin, cos)
+    value = where(quadrant < 2, 1.0, -1.0) * where(tf.equal(quadrant % 2, 0), sin, cos)
     if not cosine:
         return value
     # cos(r + quadrant pi / 2) = sin(r + (quadrant + 1) pi / 2)
-    return value, tf.where((quadrant == 0) | (quadrant == 3), 1.0, -1.0) * tf.where(
+    return value, where((quadrant == 0) | (quadrant == 3), 1.0, -1.0) * where(
         tf.equal(quadrant % 2, 0), cos, sin)
 
 

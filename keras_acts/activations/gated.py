@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, constant, differentiable, in_xla_context
+from keras_acts.activations._base import activation, constant, differentiable, in_xla_context, where
 from keras_acts.activations.smooth import (
     _gelu_derivative,
     _gelu_erfc,
@@ -27,7 +27,7 @@ _silu, _gelu, _gelu_tanh = (f.__wrapped__ for f in (_unit_silu, _gelu_erfc, _gel
 def _gated(value, gate):
     """``value * gate``, with 0 where the gate is exactly 0 even for an infinite value
     (the limit), while a NaN value still gives NaN."""
-    return tf.where(tf.math.is_nan(value), value, tf.math.multiply_no_nan(value, gate))
+    return where(tf.math.is_nan(value), value, tf.math.multiply_no_nan(value, gate))
 
 
 def _checked_axis(x, axis, gate):
@@ -46,7 +46,7 @@ def _halves(x, axis, gate):
 
 
 def _relu_derivative(t):
-    return tf.where(t > 0, constant(1.0, t), constant(0.0, t))
+    return where(t > 0, constant(1.0, t), constant(0.0, t))
 
 
 def _sigmoid_and_derivative(t):
@@ -89,8 +89,8 @@ def gradient_halves(dy, value, gate_input, unit):
     """The gradients w.r.t. the value and the gate's input (elementwise, broadcasting)."""
     g, slope = _GATES[unit][1](gate_input)
     nan = tf.math.is_nan(value)
-    through = tf.where(nan, constant(0.0, dy), dy)
-    d_value = tf.where(nan, dy, tf.math.multiply_no_nan(through, g))
+    through = where(nan, constant(0.0, dy), dy)
+    d_value = where(nan, dy, tf.math.multiply_no_nan(through, g))
     return d_value, tf.math.multiply_no_nan(value, through) * slope
 
 

@@ -18,6 +18,7 @@ from keras_acts.activations._base import (
     in_xla_context,
     is_float64,
     sqrt_nonnegative,
+    where,
 )
 from keras_acts.activations._trig import with_float32_sine
 
@@ -56,7 +57,7 @@ def _unit_elu(x):
         return tf.minimum(tf.nn.relu(x), tf.math.expm1(x))
     # expm1 overflows to inf for large x where it is not selected; the gradient
     # never differentiates it.
-    return tf.where(x > 0, x, expm1_nonpositive(x))
+    return where(x > 0, x, expm1_nonpositive(x))
 
 
 @gradient_from_output(lambda dy, y, slope: tf.raw_ops.LeakyReluGrad(gradients=dy, features=y, alpha=slope),
@@ -69,7 +70,7 @@ def _leaky_relu_from_output(x, slope):  # slope > 0, so y has x's sign
 @gradient_from_output(lambda dy, y, alpha: tf.raw_ops.EluGrad(gradients=dy, outputs=y / alpha))
 def _celu_float32(x, alpha):
     a = constant(alpha, x)
-    return tf.where(x > 0, x, a * expm1_nonpositive(x / a))
+    return where(x > 0, x, a * expm1_nonpositive(x / a))
 
 
 @gradient_from_output(lambda dy, y: tf.raw_ops.SeluGrad(gradients=dy, outputs=y))
@@ -81,7 +82,7 @@ def _selu_float32(x):
     # applied after the select made XLA:CPU write exp(x) to memory and recompute y
     # from it in the backward pass (forward+backward 1.3x Keras's time, now 0.8x).
     negative = constant(_SELU_SCALE * _SELU_ALPHA, x) * expm1_nonpositive(x)
-    return tf.where(x > 0, constant(_SELU_SCALE, x) * x, negative)
+    return where(x > 0, constant(_SELU_SCALE, x) * x, negative)
 
 
 @activation("linear", aliases=("identity",), family="rectifiers", upcast_half=False,
@@ -140,7 +141,7 @@ def relu(x, alpha=None, max_value=None, threshold=0.0, *, negative_slope=None):
     if threshold == 0 and slope == 0 and max_value == 6:
         return tf.raw_ops.Relu6(features=x)
     # `x <= t` false for NaN, so NaN passes through the positive branch.
-    positive = tf.where(x <= constant(threshold, x), constant(0.0, x), x)
+    positive = where(x <= constant(threshold, x), constant(0.0, x), x)
     if max_value is not None:
         positive = tf.clip_by_value(positive, constant(0.0, x), constant(max_value, x))
     if slope == 0:
@@ -179,7 +180,7 @@ def _leaky(x, slope: float):
     slope as a float32), otherwise TensorFlow's kernel, with its gradient from the
     output where the slope keeps the sign."""
     if is_float64(x):
-        return tf.where(x > 0, x, x * constant(slope, x))
+        return where(x > 0, x, x * constant(slope, x))
     if slope > 0:
         return _leaky_relu_from_output(x, slope)
     return tf.raw_ops.LeakyRelu(features=x, alpha=slope)
@@ -208,7 +209,7 @@ def elu(x, alpha=1.0):
     if alpha == 1 and not is_float64(x):
         return _unit_elu(x)
     negative = constant(alpha, x) * expm1_nonpositive(tf.minimum(x, constant(0.0, x)))
-    return tf.where(x > 0, x, negative)
+    return where(x > 0, x, negative)
 
 
 @activation("selu", family="rectifiers",
@@ -233,7 +234,7 @@ def selu(x):
     if not is_float64(x):
         return _selu_float32(x)
     negative = constant(_SELU_ALPHA, x) * expm1_nonpositive(tf.minimum(x, constant(0.0, x)))
-    return constant(_SELU_SCALE, x) * tf.where(x > 0, x, negative)
+    return constant(_SELU_SCALE, x) * where(x > 0, x, negative)
 
 
 @activation("squared_relu", aliases=("relu_squared", "relu2"), family="rectifiers",
@@ -308,7 +309,7 @@ def celu(x, alpha=1.0):
     if alpha > 0 and not is_float64(x):
         return _celu_float32(x, alpha)
     a = constant(alpha, x)
-    return tf.where(x > 0, x, a * expm1_nonpositive(tf.minimum(x, constant(0.0, x)) / a))
+    return where(x > 0, x, a * expm1_nonpositive(tf.minimum(x, constant(0.0, x)) / a))
 
 
 @activation("threshold", family="rectifiers", upcast_half=False,
@@ -344,11 +345,11 @@ def threshold(x, threshold=0.0, default_value=0.0):
 
 
 def _threshold_formula(x, threshold, default_value):
-    return tf.where(x <= constant(threshold, x), constant(default_value, x), x)
+    return where(x <= constant(threshold, x), constant(default_value, x), x)
 
 
 def _passed(dy, kept, threshold, _):
-    return tf.where(kept <= constant(threshold, kept), constant(0.0, dy), dy)
+    return where(kept <= constant(threshold, kept), constant(0.0, dy), dy)
 
 
 # Slope 1 above the threshold, 0 at or below. With the replacement at or below the
@@ -388,7 +389,7 @@ def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False, seed=None):
     if not training:  # leaky ReLU with the mean slope
         return _leaky(x, (lower + upper) / 2)
     slope = keras.random.uniform(tf.shape(x), lower, upper, dtype=x.dtype.name, seed=seed)
-    return tf.where(x < 0, slope * x, x)
+    return where(x < 0, slope * x, x)
 
 
 @activation("sine_relu", aliases=("sinerelu",), family="rectifiers",
@@ -431,9 +432,9 @@ def _sine_relu_wave(x, epsilon, eighths, sine):
 def _sine_relu_gradient(dy, x, epsilon):
     """dy above 0, dy epsilon (cos x + sin x) from 0 down."""
     return with_float32_sine(
-        x, lambda sine: dy * tf.where(x > 0, constant(1.0, x), _sine_relu_wave(x, epsilon, 1, sine)))
+        x, lambda sine: dy * where(x > 0, constant(1.0, x), _sine_relu_wave(x, epsilon, 1, sine)))
 
 
 @gradient_from_input(_sine_relu_gradient)
 def _sine_relu(x, epsilon):
-    return with_float32_sine(x, lambda sine: tf.where(x > 0, x, _sine_relu_wave(x, epsilon, -1, sine)))
+    return with_float32_sine(x, lambda sine: where(x > 0, x, _sine_relu_wave(x, epsilon, -1, sine)))

@@ -12,6 +12,7 @@ from keras_acts.activations._base import (
     in_xla_context,
     is_float64,
     polynomial,
+    where,
 )
 
 # Taylor coefficients of x - tanh(x) = sum_k c_k x^(2k+1), k = 1..10 (tanh's series).
@@ -55,11 +56,11 @@ def _tanh_shrink_float32(x):
         wide = tf.cast(x, tf.float64)
         square = wide * wide
         cube = wide * square * (1 / 3)
-        return tf.cast(tf.where(square < _CUBE_BELOW_SQUARED, cube, wide - tf.math.tanh(wide)), x.dtype)
+        return tf.cast(where(square < _CUBE_BELOW_SQUARED, cube, wide - tf.math.tanh(wide)), x.dtype)
     limit = constant(_RATIONAL_BELOW, x)
     t = tf.minimum(x * x, limit * limit)
     near = x * (t * (polynomial(_TANH_SHRINK_NUMERATOR, t) / polynomial(_TANH_SHRINK_DENOMINATOR, t)))
-    return tf.where(tf.abs(x) < limit, near, x - tf.clip_by_value(x, -1.0, 1.0))
+    return where(tf.abs(x) < limit, near, x - tf.clip_by_value(x, -1.0, 1.0))
 
 
 def _check_threshold(threshold):
@@ -91,9 +92,9 @@ def hard_shrink(x, threshold=0.5):
 
 
 # Slope 1 where |x| > threshold > 0, that is where y != 0 (NaN included): from the output.
-@gradient_from_output(lambda dy, y, threshold: tf.where(tf.equal(y, 0), constant(0.0, dy), dy))
+@gradient_from_output(lambda dy, y, threshold: where(tf.equal(y, 0), constant(0.0, dy), dy))
 def _hard_shrink(x, threshold):
-    return tf.where(tf.abs(x) <= constant(threshold, x), constant(0.0, x), x)
+    return where(tf.abs(x) <= constant(threshold, x), constant(0.0, x), x)
 
 
 # Slope 1 where |x| > threshold, that is where y != 0: read from the output alone.
@@ -151,7 +152,7 @@ def tanh_shrink(x):
     if not is_float64(x):  # float32, or a half type computed in float32
         return _tanh_shrink_float32(x)
     small = tf.abs(x) < _SERIES_BELOW
-    x_small = tf.where(small, x, constant(0.0, x))
+    x_small = where(small, x, constant(0.0, x))
     x2 = x_small * x_small
     series = polynomial(_TANH_SHRINK_SERIES, x2)
-    return tf.where(small, series * x2 * x_small, x - tf.math.tanh(x))
+    return where(small, series * x2 * x_small, x - tf.math.tanh(x))

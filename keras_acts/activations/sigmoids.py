@@ -15,6 +15,7 @@ from keras_acts.activations._base import (
     in_xla_context,
     is_float64,
     log_sigmoid_kernel,
+    where,
 )
 
 
@@ -155,7 +156,7 @@ _sparse_sigmoid = gradient_from_output(
 # backward loop anyway (x is kept either way); the gradient's own test on x is then
 # the fewest flops: forward+backward 1.19-1.24x Keras's time from y, 0.99-1.00x from x.
 _sparse_sigmoid_in_xla = gradient_from_input(
-    lambda dy, x: tf.where(tf.abs(x) < 1, constant(0.5, dy) * dy, constant(0.0, dy)))(
+    lambda dy, x: where(tf.abs(x) < 1, constant(0.5, dy) * dy, constant(0.0, dy)))(
         _sparse_sigmoid_formula)
 
 

@@ -21,6 +21,7 @@ from keras_acts.activations._base import (
     softplus_kernel,
     softplus_of_exp,
     sqrt_nonnegative,
+    where,
     with_derivative,
 )
 from keras_acts.activations._trig import with_float32_sine
@@ -130,7 +131,7 @@ def _sigmoid_of_sum(hi, lo):
     e = tf.math.exp(-tf.abs(hi)) * (1 + lo)
     # e / (1 + e) below 0, 1 / (1 + e) above: one quotient, which XLA computes where
     # it is used (used twice, as sigmoid(-|a x|) and 1 minus it, it was written out)
-    return tf.where(hi < 0, e, constant(1.0, hi)) / (1 + e)
+    return where(hi < 0, e, constant(1.0, hi)) / (1 + e)
 
 
 def _gated_with_slope(x, gate, a):
@@ -188,7 +189,7 @@ def _gelu_in_xla(x):
     last is subnormal (those are flushed to 0)."""
     xc, g, r = _normal_tail_parts(x)
     tail = constant(0.5, x) * xc * r * g
-    return tf.where(x < 0, tail, x - tail)
+    return where(x < 0, tail, x - tail)
 
 
 def _gelu_derivative(x):
@@ -200,7 +201,7 @@ def _gelu_derivative(x):
         # training buffers in one XLA program, now 0.9x; no slower)
         xc, g, r = _normal_tail_parts(x, scale=2.0)
         lower = constant(0.5, x) * r * g
-        cdf = tf.where(xc < 0, lower, 1 - lower)
+        cdf = where(xc < 0, lower, 1 - lower)
         return cdf + xc * g * constant((2 * math.pi) ** -0.5, x)
     z = _gate_input(x)
     density = constant((2 * math.pi) ** -0.5, z) * tf.math.exp(constant(-0.5, z) * z * z)
@@ -320,7 +321,7 @@ def _snake_argument(x, frequency):
     wide = as_float64(x)
     a = constant(frequency, wide)
     ax = a * wide
-    return a, tf.where(tf.math.is_inf(ax), constant(0.0, ax), ax)
+    return a, where(tf.math.is_inf(ax), constant(0.0, ax), ax)
 
 
 def _snake_sine(x, frequency, formula):
@@ -376,7 +377,7 @@ def _serf_derivative(x):
     else:  # one exponential for both
         e = tf.math.exp(-tf.abs(z))
         softplus = softplus_of_exp(z, e)
-        sigmoid = tf.where(z >= 0, constant(1.0, z), e) / (1 + e)
+        sigmoid = where(z >= 0, constant(1.0, z), e) / (1 + e)
     slope = constant(2 / math.sqrt(math.pi), z) * tf.math.exp(-softplus * softplus)
     return tf.math.erf(softplus) + z * slope * sigmoid
 
@@ -399,28 +400,28 @@ def _elish_derivative(x):
     z = _sigmoid_input(x)
     e, m1 = _elish_parts(z)
     d = 1 + e
-    return tf.where(x >= 0, d + z * e, e * e * d + m1 * e) / (d * d)
+    return where(x >= 0, d + z * e, e * e * d + m1 * e) / (d * d)
 
 
 @with_derivative(_elish_derivative)
 def _elish(x):
     # x / (1 + e) above 0, expm1(x) e / (1 + e) below: one exponential, not three.
     e, m1 = _elish_parts(x)
-    return tf.where(x >= 0, x, m1 * e) / (1 + e)
+    return where(x >= 0, x, m1 * e) / (1 + e)
 
 
 # The slope (x + 1) / 2 = sqrt(y) for |x| < 1, 0 below (y = 0), 1 above (y >= 1).
 @gradient_from_output(lambda dy, y: dy * tf.minimum(sqrt_nonnegative(y), constant(1.0, y)))
 def _sparse_plus(x):
     inner = tf.clip_by_value(x, constant(-1.0, x), constant(1.0, x)) + 1
-    return tf.where(x >= 1, x, constant(0.25, x) * inner * inner)
+    return where(x >= 1, x, constant(0.25, x) * inner * inner)
 
 
 def _hard_silu_derivative(x):
     """0 below -3, 1 above 3, (2 x + 3) / 6 between."""
     between = (2 * x + constant(3.0, x)) / constant(6.0, x)
     one, zero = constant(1.0, x), constant(0.0, x)
-    return tf.where(x > 3, one, tf.where(x < -3, zero, between))
+    return where(x > 3, one, where(x < -3, zero, between))
 
 
 @with_derivative(_hard_silu_derivative)
@@ -432,7 +433,7 @@ def _hard_silu(x):
 def _hard_mish_derivative(x):
     """0 below -2, 1 above 0, x + 1 between."""
     one, zero = constant(1.0, x), constant(0.0, x)
-    return tf.where(x > 0, one, tf.where(x < -2, zero, x + one))
+    return where(x > 0, one, where(x < -2, zero, x + one))
 
 
 @with_derivative(_hard_mish_derivative)
@@ -462,7 +463,7 @@ def _softplus_from_output(x, beta):
     # Past beta * x = 40, softplus(beta x) / beta is x to every dtype's precision;
     # clamping first keeps beta * x from overflowing.
     limit = constant(40.0 / beta, x)
-    return tf.where(x > limit, x, softplus_kernel(b * tf.minimum(x, limit)) / b)
+    return where(x > limit, x, softplus_kernel(b * tf.minimum(x, limit)) / b)
 
 
 # The formulas see float32 or float64 (float16 and bfloat16 arrive upcast).
@@ -482,7 +483,7 @@ def _squareplus_from_output(x, b):
     # Past sqrt(max) / 2, x^2 would overflow and sqrt(x^2 + b) equals |x| anyway.
     big = constant(x.dtype.max ** 0.5 / 2, x)
     clamped = tf.minimum(magnitude, big)
-    root = tf.where(magnitude > big, magnitude, tf.sqrt(clamped * clamped + constant(b, x)))
+    root = where(magnitude > big, magnitude, tf.sqrt(clamped * clamped + constant(b, x)))
     # (x + root) / 2 = max(x, 0) + (root - |x|) / 2, and root - |x| = b / (root + |x|):
     # a sum of two non-negative terms, no select between the sides (11 ops in a small
     # graph, not 14: a training step of the credit-default model 0.93x -> 0.97x Keras's).

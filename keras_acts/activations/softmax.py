@@ -20,6 +20,7 @@ from keras_acts.activations._base import (
     is_large,
     rank_of,
     row_sums,
+    where,
     with_static_width,
 )
 
@@ -62,7 +63,7 @@ def _apart(x, infinite_row):
     top = x.dtype.as_numpy_dtype(x.dtype.max)
     big = tf.constant(top, x.dtype)
     below_big = tf.constant(np.nextafter(top, top.dtype.type(0)), x.dtype)
-    return tf.where(infinite_row, tf.where(_is_inf(x), big, tf.minimum(x, below_big)), x)
+    return where(infinite_row, where(_is_inf(x), big, tf.minimum(x, below_big)), x)
 
 
 def _is_inf(x):
@@ -76,8 +77,8 @@ def _without_limit(x, y, finite_value, infinities):
     NaN; every finite entry has the limit ``finite_value`` (0 probability)."""
     infinite = _is_inf(x)
     several = infinities > 1
-    fixed = tf.where(infinite, tf.constant(float("nan"), y.dtype), tf.constant(finite_value, y.dtype))
-    return tf.where(several, fixed, y)
+    fixed = where(infinite, tf.constant(float("nan"), y.dtype), tf.constant(finite_value, y.dtype))
+    return where(several, fixed, y)
 
 
 def _any_infinity(x):
@@ -164,8 +165,8 @@ def _at_infinities(x, count, value, nan_row):
     give the finite entries of such a row their limits themselves: ``x - max`` is
     -inf there."""
     nan = tf.constant(float("nan"), x.dtype)
-    at_inf = tf.where((count == 1) & tf.logical_not(nan_row), tf.constant(value, x.dtype), nan)
-    return lambda y: tf.where(_is_inf(x), at_inf, y)
+    at_inf = where((count == 1) & tf.logical_not(nan_row), tf.constant(value, x.dtype), nan)
+    return lambda y: where(_is_inf(x), at_inf, y)
 
 
 def _softmax_careful(x, negated=False):
@@ -185,7 +186,7 @@ def _softmax_careful(x, negated=False):
     # the quotient, where row_sums would compute them twice (on rows of 64 to 1024 as
     # fast or faster: 0.93x the time on rows of 1000)
     y = e / tf.reduce_sum(e, axis=-1, keepdims=True)
-    return tf.where(infinite_row & (e == 1) & (y < 1), tf.constant(float("nan"), x.dtype), y)
+    return where(infinite_row & (e == 1) & (y < 1), tf.constant(float("nan"), x.dtype), y)
 
 
 def _softmin_careful(x):
@@ -227,7 +228,7 @@ def _log_softmax_parts(x):
     m = _row_max(x)
     top = tf.equal(x, m)
     zero = tf.constant(0.0, x.dtype)
-    rest, count = row_sums(tf.where(top, zero, tf.exp(x - m)), tf.where(top, tf.constant(1.0, x.dtype), zero))
+    rest, count = row_sums(where(top, zero, tf.exp(x - m)), where(top, tf.constant(1.0, x.dtype), zero))
     return (x - m) - tf.math.log1p(rest + (count - 1)), count, rest
 
 
@@ -318,7 +319,7 @@ def _sparsemax_gradient(dy, y):
     support = tf.cast(y > 0, y.dtype)
     total, size = row_sums(dy * support, support)
     mean = total / size
-    return tf.where(tf.math.is_nan(y), y, support * (dy - mean))
+    return where(tf.math.is_nan(y), y, support * (dy - mean))
 
 
 def _sparsemax_finite(z):
@@ -383,7 +384,7 @@ def _sparsemax_threshold(z, start=None, count=None):
 
     def step(t, count, _):
         above = z > t
-        total, new_count = row_sums(tf.where(above, z, zero), tf.cast(above, z.dtype))
+        total, new_count = row_sums(where(above, z, zero), tf.cast(above, z.dtype))
         return tf.maximum((total - 1) / new_count, t), new_count, tf.reduce_any(new_count < count)
 
     return tf.while_loop(lambda t, count, changed: changed, step, (start, count, tf.constant(True)))[:2]
@@ -443,7 +444,7 @@ def _chunked_sparsemax(z):
 
     shifted_rows = shifted(rows, row_max, infinite_row)
     above = shifted_rows > start
-    total, count = row_sums(tf.where(above, shifted_rows, tf.zeros_like(rows)), tf.cast(above, z.dtype))
+    total, count = row_sums(where(above, shifted_rows, tf.zeros_like(rows)), tf.cast(above, z.dtype))
     t = tf.maximum((total - 1) / count, start)
     unsure = tf.reshape(count != start_count, [-1])
     n_rows = tf.shape(rows)[0]
@@ -453,7 +454,7 @@ def _chunked_sparsemax(z):
     def few():
         # the unsure rows' indices in `room` slots, the others' in one more, cut off
         slot = tf.cumsum(tf.cast(unsure, tf.int32)) - 1
-        slot = tf.where(unsure & (slot < room), slot, room)
+        slot = where(unsure & (slot < room), slot, room)
         picked = tf.tensor_scatter_nd_update(tf.zeros([room + 1], tf.int32), slot[:, None], tf.range(n_rows))[:room]
 
         # gathered from one row more (of 0): XLA compiles this branch for an empty tensor
@@ -464,7 +465,7 @@ def _chunked_sparsemax(z):
         again, _ = _sparsemax_threshold(shifted(gather(rows), gather(row_max), gather(infinite_row)),
                                         gather(t), gather(count))
         # slots left free (row 0's) write to the row more, cut off
-        target = tf.where(tf.range(room) < n_unsure, picked, n_rows)
+        target = where(tf.range(room) < n_unsure, picked, n_rows)
         return tf.tensor_scatter_nd_update(tf.pad(t, [[0, 1], [0, 0]]), target[:, None], again)[:-1]
 
     def all_rows():
@@ -481,7 +482,7 @@ def _with_limits(z, out, nans, infinities):
     several (0 at their finite entries), and NaN on rows holding a NaN (``nans`` and
     ``infinities``: the rows' counts)."""
     out = _without_limit(z, out, 0.0, infinities)
-    return tf.where(nans > 0, tf.constant(float("nan"), z.dtype), out)
+    return where(nans > 0, tf.constant(float("nan"), z.dtype), out)
 
 
 def _sparsemax_careful(z):

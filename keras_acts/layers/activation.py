@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from keras_acts import registry
 from keras_acts.activations import rectifiers
+from keras_acts.activations._base import where
 
 register = keras.saving.register_keras_serializable(package=registry.PACKAGE)
 
@@ -190,12 +191,12 @@ class Softmax(_Elementwise):
         axis = check_axis(x, self.axis)
         keep = tf.broadcast_to(tf.cast(mask, tf.bool), tf.shape(x))
         low = tf.constant(-float("inf"), x.dtype)
-        peak = tf.reduce_max(tf.where(keep, x, low), axis=axis, keepdims=True)
-        peak = tf.where(tf.math.is_finite(peak), peak, tf.zeros_like(peak))
+        peak = tf.reduce_max(where(keep, x, low), axis=axis, keepdims=True)
+        peak = where(tf.math.is_finite(peak), peak, tf.zeros_like(peak))
         # Masked positions never reach exp, so nothing overflows in either pass.
-        e = tf.where(keep, tf.exp(tf.where(keep, x, peak) - peak), tf.zeros_like(x))
+        e = where(keep, tf.exp(where(keep, x, peak) - peak), tf.zeros_like(x))
         total = tf.reduce_sum(e, axis=axis, keepdims=True)
-        return e / tf.where(total > 0, total, tf.ones_like(total))
+        return e / where(total > 0, total, tf.ones_like(total))
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}

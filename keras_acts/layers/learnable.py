@@ -7,7 +7,7 @@ import keras
 import tensorflow as tf
 
 from keras_acts import registry
-from keras_acts.activations._base import batch_sums
+from keras_acts.activations._base import batch_sums, where
 from keras_acts.layers.base import AtLeast, Parameter, ParametricActivation
 
 register = keras.saving.register_keras_serializable(package=registry.PACKAGE)
@@ -38,7 +38,7 @@ class PReLU(ParametricActivation):
     parameters = (Parameter("alpha", "zeros"),)
 
     def formula(self, x, alpha):
-        return tf.where(x > 0, x, alpha * x)
+        return where(x > 0, x, alpha * x)
 
     def formula_in_xla(self, x, alpha):
         # The same values for finite alpha. In one XLA program with the gradient (alpha's
@@ -68,7 +68,7 @@ def _prelu_summed_over_batch(x, alpha):
     by side at 2^22 and 2^24; a select took as long as ``min``)."""
     def gradient(dy):
         negative = tf.minimum(x, tf.zeros((), x.dtype))
-        return tf.where(x > 0, dy, alpha * dy), batch_sums(dy * negative)
+        return where(x > 0, dy, alpha * dy), batch_sums(dy * negative)
 
     return tf.nn.relu(x) - alpha * tf.nn.relu(-x), gradient
 
@@ -110,7 +110,7 @@ class PELU(ParametricActivation):
 
     def formula(self, x, a, b):
         negative = a * tf.math.expm1(tf.minimum(x, 0.0) / b)
-        return tf.where(x >= 0, (a / b) * x, negative)
+        return where(x >= 0, (a / b) * x, negative)
 
 
 @register
@@ -135,7 +135,7 @@ class SReLU(ParametricActivation):
     def formula(self, x, t_left, a_left, t_right, a_right):
         above = t_right + a_right * (x - t_right)
         below = t_left + a_left * (x - t_left)
-        return tf.where(x >= t_right, above, tf.where(x <= t_left, below, x))
+        return where(x >= t_right, above, where(x <= t_left, below, x))
 
 
 @register
@@ -243,12 +243,12 @@ class Rational(ParametricActivation):
         xs = tf.clip_by_value(x, -1.0, 1.0)
         near = _horner(numerator, xs) / _horner(tf.concat([one, b], 0), tf.abs(xs))
         # |x| > 1: P(x) / Q(x) = x^m / |x|^n * P~(1/x) / Q~(1/|x|), reversed coefficients.
-        xl = tf.where(small, tf.ones_like(x), x)
+        xl = where(small, tf.ones_like(x), x)
         t = 1.0 / xl
         far_p = _horner(tf.reverse(numerator, [0]), t)
         far_q = _horner(tf.reverse(tf.concat([one, b], 0), [0]), tf.abs(t))
         scale = tf.pow(tf.abs(xl), float(m - n)) * (tf.sign(xl) ** (m % 2))
-        return tf.where(small, near, scale * far_p / far_q)
+        return where(small, near, scale * far_p / far_q)
 
     def get_config(self):
         return {**super().get_config(), "degrees": list(self.degrees)}
@@ -271,7 +271,7 @@ class Snake(ParametricActivation):
     default_sharing = "channel"
 
     def formula(self, x, frequency):
-        finite = tf.where(tf.math.is_inf(x), tf.zeros_like(x), x)
+        finite = where(tf.math.is_inf(x), tf.zeros_like(x), x)
         return x + tf.square(tf.math.sin(frequency * finite)) / frequency
 
 

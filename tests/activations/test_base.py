@@ -14,6 +14,7 @@ from keras_acts.activations._base import (
     holds_nan_on_host,
     row_sums,
     softplus_kernel,
+    where,
 )
 
 GRID = np.unique(np.concatenate([
@@ -330,3 +331,32 @@ def test_fused_kernels_of_a_whole_axis_are_traced_for_their_row_length():
     for kernel in wide:
         assert _variadic_reductions_in(kernel.graph) >= 1
     assert all(c.inputs[0].shape[-1] is None for c in traced("_unit_elu"))
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["graph", "xla"])
+def test_where_is_tf_where_and_takes_select_for_branches_of_one_shape_outside_xla(jit):
+    """Outside XLA, branches of the condition's static shape take TensorFlow's Select
+    (SelectV2, tf.where's kernel, costs twice as much on small tensors); a scalar branch,
+    a broadcast branch, an unknown rank and XLA keep tf.where. The values are tf.where's."""
+    def kinds(fn, *specs):
+        graph = tf.function(fn, autograph=False, jit_compile=jit).get_concrete_function(*specs).graph
+        return {op.type for op in graph.get_operations()} & {"Select", "SelectV2"}
+
+    row, column = tf.TensorSpec([None, 4], tf.float32), tf.TensorSpec([None, 1], tf.float32)
+    same = lambda x: where(x > 0, x, -2 * x)  # noqa: E731
+    scalar = lambda x: where(x > 0, x, tf.constant(0.5))  # noqa: E731
+    broadcast = lambda x, c: where(x > 0, x, c)  # noqa: E731
+    assert kinds(same, row) == ({"SelectV2"} if jit else {"Select"})
+    assert kinds(scalar, row) == {"SelectV2"}
+    assert kinds(broadcast, row, column) == {"SelectV2"}
+    assert kinds(same, tf.TensorSpec(None, tf.float32)) == {"SelectV2"}
+
+    x = tf.constant([[-1.0, 0.0, 2.0, np.nan], [3.0, -0.0, -np.inf, 1e-30]])
+    c = tf.constant([[7.0], [8.0]])
+    for fn, args, expected in [
+        (same, (x,), tf.where(x > 0, x, -2 * x)),
+        (scalar, (x,), tf.where(x > 0, x, 0.5)),
+        (broadcast, (x, c), tf.where(x > 0, x, c)),
+    ]:
+        got = tf.function(fn, autograph=False, jit_compile=jit)(*args)
+        np.testing.assert_array_equal(got.numpy().view(np.int32), expected.numpy().view(np.int32))
