@@ -355,6 +355,27 @@ def test_training_forms_refuses_a_form_that_computes_another_function(monkeypatc
         training_forms.check("selu")
 
 
+def test_small_graph_reports_both_passes_of_each_name(capsys):
+    """benchmarks/small_graph.py: a row per name and pass, Keras's and keras_acts's cost
+    side by side; only names Keras has (no gated unit) are taken."""
+    from benchmarks import small_graph
+
+    names = small_graph.default_names()
+    assert {"elu", "log_softmax", "softmax", "relu"} <= set(names)
+    assert not {"glu", "lisht"} & set(names)
+    assert small_graph.main(["--names", "elu,softmax", "--chain", "2", "--rounds", "1"]) == 0
+    report = capsys.readouterr().out
+    for name in ("elu", "softmax"):
+        for phase in ("forward", "forward+backward"):
+            assert f"| {name} | {phase} |" in report
+    for select in ("tf.where", "where"):
+        for dtype in ("float32", "float64"):
+            assert f"| {select} | {dtype} |" in report
+    with pytest.raises(SystemExit):
+        small_graph.main(["--names", "lisht"])
+    assert "--names: lisht not among the names Keras has too" in capsys.readouterr().err
+
+
 def test_gated_backward_refuses_a_layout_that_computes_another_gradient(monkeypatch):
     from benchmarks import gated_backward
 
