@@ -66,6 +66,18 @@ def _chain(fn, length: int, gradient: bool):
     return tf.function(run, autograph=False, input_signature=[tf.TensorSpec([None, WIDTH], tf.float32)])
 
 
+def _alternating(runners: dict, x: tf.Tensor, rounds: int) -> dict:
+    """Seconds of each runner on ``x`` per round, every runner once a round, in the given
+    order in even rounds and reversed in odd ones."""
+    times = {key: [] for key in runners}
+    for r in range(rounds):
+        for key in (list(runners) if r % 2 == 0 else list(runners)[::-1]):
+            start = time.perf_counter()
+            runners[key](x).numpy()
+            times[key].append(time.perf_counter() - start)
+    return times
+
+
 def measure(names: list[str], length: int, rounds: int, seed: int = 0) -> list[dict]:
     """Per name and pass: µs per call of Keras's and keras_acts's function, and the median
     and quartiles of their per-round difference (keras_acts's less Keras's: well defined
@@ -80,12 +92,7 @@ def measure(names: list[str], length: int, rounds: int, seed: int = 0) -> list[d
         for run in runners.values():
             if not np.all(np.isfinite(run(x).numpy())):  # traced, and checked
                 raise AssertionError("a chain computed a value that is not finite")
-        times = {key: [] for key in runners}
-        for r in range(rounds):
-            for key in (list(runners) if r % 2 == 0 else list(runners)[::-1]):
-                start = time.perf_counter()
-                runners[key](x).numpy()
-                times[key].append(time.perf_counter() - start)
+        times = _alternating(runners, x, rounds)
         alone = times[("", "alone")]
         per_call = {key: [(t - a) / length * 1e6 for t, a in zip(times[key], alone)] for key in runners}
         for name in names:
@@ -117,12 +124,7 @@ def select_costs(length: int, rounds: int, seed: int = 0) -> list[dict]:
                    "where": _chain(selecting(where, dtype), length, False)}
         for run in runners.values():
             run(x).numpy()
-        times = {key: [] for key in runners}
-        for r in range(rounds):
-            for key in (list(runners) if r % 2 == 0 else list(runners)[::-1]):
-                start = time.perf_counter()
-                runners[key](x).numpy()
-                times[key].append(time.perf_counter() - start)
+        times = _alternating(runners, x, rounds)
         base = times.pop("cast alone")
         for key, t in times.items():
             rows.append({"select": key, "dtype": dtype.name,
