@@ -10,6 +10,7 @@ Eagerly, what a tape holds for the backward pass is what stays allocated.
 """
 
 import gc
+import statistics
 
 import pytest
 import tensorflow as tf
@@ -17,8 +18,10 @@ import tensorflow as tf
 import keras_acts
 from keras_acts import benchmarking
 
-# The least of five steps: TensorFlow runs independent ops (a layer's weight and input
-# gradients) in either order, and one order holds a further tensor at the peak.
+# The median of five steps, the same for every function: TensorFlow runs independent ops
+# (a layer's weight and input gradients) in either order, and an order can hold one layer's
+# tensor more or less at the peak. The least of the steps let relu's luckiest order (under
+# load, one layer below its usual) stand against every other function's usual one.
 CONFIG = benchmarking.Config(memory_layers=3, memory_width=1024, memory_batch=1024, memory_steps=5)
 LAYER_OUTPUT = 4 * CONFIG.memory_batch * CONFIG.memory_width  # bytes of one layer's float32 output
 FROM_OUTPUT = ("squared_relu", "elu", "selu", "celu", "softplus", "log_sigmoid", "softsign",
@@ -29,17 +32,21 @@ FROM_OUTPUT = ("squared_relu", "elu", "selu", "celu", "softplus", "log_sigmoid",
 def relu_step():
     available, how = benchmarking.allocator_stats_work()
     assert available, how
-    return min(benchmarking.memory_peak("relu", CONFIG)["steps"])
+    return _typical_step("relu")
+
+
+def _typical_step(fn) -> int:
+    return int(statistics.median(benchmarking.memory_peak(fn, CONFIG)["steps"]))
 
 
 @pytest.mark.parametrize("name", FROM_OUTPUT)
 def test_a_gradient_from_the_output_keeps_what_relus_keeps(name, relu_step):
-    step = min(benchmarking.memory_peak(keras_acts.get(name), CONFIG)["steps"])
+    step = _typical_step(keras_acts.get(name))
     assert step - relu_step <= 0.1 * LAYER_OUTPUT, (step, relu_step)
 
 
 def test_a_gradient_from_the_input_keeps_the_input_too(relu_step):
-    step = min(benchmarking.memory_peak(keras_acts.get("lisht"), CONFIG)["steps"])
+    step = _typical_step(keras_acts.get("lisht"))
     assert step - relu_step >= 0.9 * LAYER_OUTPUT, (step, relu_step)
 
 
