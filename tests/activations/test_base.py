@@ -358,5 +358,5 @@ def test_where_is_tf_where_and_takes_select_for_branches_of_one_shape_outside_xl
         (scalar, (x,), tf.where(x > 0, x, 0.5)),
         (broadcast, (x, c), tf.where(x > 0, x, c)),
     ]:
-        got = tf.function(fn, autograph=False, jit_compile=jit)(*args)
-        np.testing.assert_array_equal(got.numpy().view(np.int32), expected.numpy().view(np.int32))
+        for got in (tf.function(fn, autograph=False, jit_compile=jit)(*args), fn(*args)):  # and eagerly
+            np.testing.assert_array_equal(got.numpy().view(np.int32), expected.numpy().view(np.int32))
