@@ -393,10 +393,9 @@ def where(condition: tf.Tensor, a, b) -> tf.Tensor:
     tensors of ``condition``'s static shape, outside XLA, this is the older ``Select``
     kernel instead (eagerly, for tensors of one shape), the same values without
     broadcasting: on a ``[None, 32]`` layer in a graph, a select and its comparison take
-    3.3 µs, not 6.9 (float64: 4.5, not 8.7; ``python -m benchmarks.small_graph``), and on
-    2^22 elements 2.3x the copy's time, not 3.0x. A scalar branch keeps ``tf.where``
-    (filling it to the shape costs as much as broadcasting it saves), and so does XLA,
-    where both are the same program.
+    3.3 µs, not 6.9 (float64: 4.5, not 8.7; ``python -m benchmarks.small_graph``). A
+    scalar branch keeps ``tf.where`` (filling it to the shape costs as much as
+    broadcasting it saves), and so does XLA, where both are the same program.
     """
     if isinstance(a, tf.Tensor) and isinstance(b, tf.Tensor):
         if tf.executing_eagerly():  # the tensors' own shapes, without building TensorShapes
