@@ -54,6 +54,11 @@ import sys
 import time
 from typing import Any, Callable, Sequence
 
+# The memory stage reads the CPU allocator's peak, which TensorFlow's default CPU allocator
+# keeps only when oneDNN is on (by default only on CPUs with AVX-512); its BFC allocator
+# keeps it on any CPU. Read when TensorFlow first allocates, so set before anything runs.
+os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
+
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -823,7 +828,8 @@ def allocator_stats_work() -> tuple[bool, str]:
         after = tf.config.experimental.get_memory_info("CPU:0")
         del probe
     except Exception as error:  # noqa: BLE001
-        return False, f"get_memory_info('CPU:0') failed: {type(error).__name__}: {error}"
+        return False, (f"get_memory_info('CPU:0') failed: {type(error).__name__}: {error} (set "
+                       "TF_CPU_ALLOCATOR_USE_BFC=true before TensorFlow first allocates)")
     grew = after["peak"] - before["current"]
     if grew < probe_bytes:
         return False, f"get_memory_info('CPU:0') missed a {probe_bytes}-byte tensor (peak grew {grew})"
