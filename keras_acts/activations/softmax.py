@@ -158,17 +158,6 @@ def _row_sum(x):
     return row_sums(x)[0]
 
 
-def _at_infinities(x, count, value, nan_row):
-    """A formula's result with the limits at the +inf entries of ``x``: ``value`` at a
-    row's one +inf entry (``count`` of them), NaN at each of several (no limit: it
-    depends on how they grow), and on a row holding a NaN (``nan_row``). The formulas
-    give the finite entries of such a row their limits themselves: ``x - max`` is
-    -inf there."""
-    nan = tf.constant(float("nan"), x.dtype)
-    at_inf = where((count == 1) & tf.logical_not(nan_row), tf.constant(value, x.dtype), nan)
-    return lambda y: where(_is_inf(x), at_inf, y)
-
-
 def _softmax_careful(x, negated=False):
     """Softmax with its limits at +inf, in XLA's passes for the plain softmax (a max,
     the exponentials, their sum, the quotient; 1.5x faster there than reducing a
@@ -220,25 +209,35 @@ _softmin_last = gradient_from_output(_softmin_gradient, fuse_forward=False,
 
 
 def _log_softmax_parts(x):
-    """``z - log1p(rest + ties)``, ``z = x - max``: the sum of the exponentials split
-    into the entries at the max (``1 + ties``) and the rest, so that the dominant
-    entry, whose result is small, keeps full precision (log of the whole sum would
-    round it). Also the count of entries at the max (on a row whose max is +inf:
-    its +inf entries) and the rest (NaN where the row holds a NaN)."""
+    """The pieces of ``z - log1p(rest + ties)``, ``z = x - max``: the sum of the
+    exponentials split into the entries at the max (``1 + ties``) and the rest, so
+    that the dominant entry, whose result is small, keeps full precision (log of the
+    whole sum would round it). Returns ``z``, the max, where each entry is at it,
+    ``ties`` (on a row whose max is +inf: its +inf entries less one) and ``rest``
+    (NaN where the row holds a NaN)."""
     m = _row_max(x)
     top = tf.equal(x, m)
-    zero = tf.constant(0.0, x.dtype)
-    rest, count = row_sums(where(top, zero, tf.exp(x - m)), where(top, tf.constant(1.0, x.dtype), zero))
-    return (x - m) - tf.math.log1p(rest + (count - 1)), count, rest
+    z = x - m
+    rest, count = row_sums(where(top, tf.constant(0.0, x.dtype), tf.exp(z)), tf.cast(top, x.dtype))
+    return z, m, top, count - 1, rest
 
 
 def _log_softmax_finite(x):
-    return _log_softmax_parts(x)[0]
+    z, _, _, ties, rest = _log_softmax_parts(x)
+    return z - tf.math.log1p(rest + ties)
 
 
 def _log_softmax_careful(x):
-    out, count, rest = _log_softmax_parts(x)
-    return _at_infinities(x, count, 0.0, tf.math.is_nan(rest))(out)
+    """The limits where the max is infinite, from per-row values: at a row's one +inf
+    entry ``z`` is inf - inf, and 0 is its limit (all the mass); at several (or on a
+    row of -inf) there is no limit (it depends on how they grow), NaN. The finite
+    entries' -inf comes out of the formula. 17 ops where the limits checked entry by
+    entry took 20: on a small layer in a graph each costs its dispatch."""
+    z, m, top, ties, rest = _log_softmax_parts(x)
+    # m - m is 0 where the max is finite, NaN where infinite; kept only where the row
+    # has no limit: ties (several +inf) or -m = +inf (every entry -inf, one too)
+    at_top = tf.math.multiply_no_nan(m - m, tf.maximum(ties, -m))
+    return where(top, at_top, z) - tf.math.log1p(rest + ties)
 
 
 _log_softmax_last = gradient_from_output(_log_softmax_gradient)(
