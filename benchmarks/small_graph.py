@@ -60,7 +60,12 @@ def _chain(fn, length: int, gradient: bool):
             with tf.GradientTape() as tape:
                 tape.watch(t)
                 y = fn(t)
-            t = x + STEP * (y + tape.gradient(y, t, output_gradients=x))
+            # dy (x's values) ready only once the forward pass is done, as a training step's,
+            # which comes from the layers after: a dy ready from the start let the executor
+            # run the backward pass's ops early and in another order than a training step
+            with tf.control_dependencies([y]):
+                dy = tf.identity(x)
+            t = x + STEP * (y + tape.gradient(y, t, output_gradients=dy))
         return t
 
     return tf.function(run, autograph=False, input_signature=[tf.TensorSpec([None, WIDTH], tf.float32)])
