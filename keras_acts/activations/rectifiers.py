@@ -309,7 +309,9 @@ def celu(x, alpha=1.0):
     if alpha > 0 and not is_float64(x):
         return _celu_float32(x, alpha)
     a = constant(alpha, x)
-    return where(x > 0, x, a * expm1_nonpositive(tf.minimum(x, constant(0.0, x)) / a))
+    # with alpha < 0, x / alpha >= 0 where x <= 0: outside expm1_nonpositive's domain
+    expm1 = expm1_nonpositive if alpha > 0 else tf.math.expm1
+    return where(x > 0, x, a * expm1(tf.minimum(x, constant(0.0, x)) / a))
 
 
 @activation("threshold", family="rectifiers", upcast_half=False,

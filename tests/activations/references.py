@@ -208,7 +208,7 @@ def _gated(act):
 
 # fmt: off
 ELEMENTWISE: dict[str, Elementwise] = {
-    "celu":           Elementwise(lambda x, alpha=1: x if x > 0 else alpha * mp.expm1(x / alpha), ({"alpha": 0.5}, {"alpha": 2.0})),
+    "celu":           Elementwise(lambda x, alpha=1: x if x > 0 else alpha * mp.expm1(x / alpha), ({"alpha": 0.5}, {"alpha": 2.0}, {"alpha": -1.0})),
     "elish":          Elementwise(lambda x: x * _sigmoid(x) if x >= 0 else mp.expm1(x) * _sigmoid(x)),
     "elu":            Elementwise(lambda x, alpha=1: x if x > 0 else alpha * mp.expm1(x), ({"alpha": 0.5},)),
     "exponential":    Elementwise(lambda x: mp.exp(x)),
