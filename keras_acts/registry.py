@@ -106,13 +106,23 @@ def _add(spec: ActivationSpec, package: str) -> None:
                         f"Activation name {alias!r} is one of Keras's own activations; "
                         "choose another `name` (keras_acts never replaces Keras's names)."
                     )
-        if id(spec.fn) not in _by_fn and keras.saving.get_registered_name(spec.fn) == spec.fn.__name__:
+        if (id(spec.fn) not in _by_fn and not _owned_by_keras_or_tensorflow(spec.fn)
+                and keras.saving.get_registered_name(spec.fn) == spec.fn.__name__):
             keras.saving.register_keras_serializable(package=package, name=spec.name)(spec.fn)
         _specs[spec.name] = spec
         _by_fn[id(spec.fn)] = spec
         for alias in spec.names:
             _index[normalize(alias)] = spec
             _keras_hook.add_name(alias, spec.fn)
+
+
+def _owned_by_keras_or_tensorflow(fn) -> bool:
+    """Whether ``fn`` is Keras's or TensorFlow's own (``keras.activations.relu``,
+    ``tf.math.tanh``): a user's name for it is a name to look it up by, never the
+    name it saves under (that would change how every model using Keras's own name
+    saves, and a process without the registration could not load them)."""
+    module = getattr(fn, "__module__", None) or ""
+    return module.split(".")[0] in ("keras", "tensorflow", "tf_keras")
 
 
 def declare(
@@ -367,6 +377,16 @@ def deserialize(config: str | dict, custom_objects: dict | None = None) -> Calla
     return keras.saving.deserialize_keras_object(config, custom_objects=custom_objects)
 
 
+def _probe_options(options: dict) -> dict:
+    """``options`` to try an activation's with on a vector: an int ``axis`` as -1,
+    since whether it is in range depends on the rank of the inputs to come (Keras's
+    ``Softmax(axis=...)`` layer also finds out when called)."""
+    axis = options.get("axis")
+    if isinstance(axis, int) and not isinstance(axis, bool):
+        return {**options, "axis": -1}
+    return options
+
+
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class ConfiguredActivation:
     """An activation with its keyword arguments bound, that saves and reloads.
@@ -383,7 +403,7 @@ class ConfiguredActivation:
         self._fn = found.fn
         args = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
         self.__name__ = f"{self.activation}({args})"
-        self._fn(keras.ops.zeros((2,)), **self.options)  # bad options fail here, not in a model
+        self._fn(keras.ops.zeros((2,)), **_probe_options(self.options))  # bad options fail here, not in a model
 
     def __call__(self, x):
         return self._fn(x, **self.options)

@@ -127,6 +127,37 @@ def test_configured_activation_binds_options_and_round_trips():
     assert fn.__name__ == "elu(alpha=0.5)"
 
 
+@pytest.mark.parametrize("name, axis, shape", [("softmax", 1, (2, 3, 4)), ("log_softmax", -2, (2, 3, 4)),
+                                               ("softmin", 1, (3, 4)), ("sparsemax", 1, (2, 3, 4, 5))])
+def test_configured_axis_is_checked_against_the_inputs_rank_not_a_vectors(name, axis, shape):
+    """An axis other than -1 (or 0) is only in range for inputs of higher rank, which a
+    string such as "softmax(axis=1)" cannot know when it is read (Keras's Softmax
+    layer finds out when called): it is accepted, and applies along that axis."""
+    x = tf.constant(np.random.default_rng(0).standard_normal(shape), tf.float32)
+    layer = keras.layers.Dense(shape[-1], activation=f"{name}(axis={axis})")
+    layer.build(x.shape)
+    np.testing.assert_array_equal(layer.activation(x).numpy(), keras_acts.get(name)(x, axis=axis).numpy())
+    direct = getattr(tf.nn, name, None)
+    if direct is not None:  # tf.nn's own: an outside reference for the axis's meaning
+        np.testing.assert_allclose(keras_acts.get(f"{name}(axis={axis})")(x).numpy(),
+                                   direct(x, axis=axis).numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="axis"):
+        keras_acts.get(f"{name}(axis={axis})")(tf.zeros([4]))
+    with pytest.raises(TypeError, match="axis"):
+        keras_acts.get(f"{name}(axis=1.5)")
+
+
+def test_a_user_name_for_keras_own_function_leaves_how_keras_names_save():
+    """A user's name for Keras's relu finds relu; a model using "relu" still saves as
+    "relu", which loads in any process (it saved as "Custom>..." before)."""
+    keras_acts.register_activation(keras.activations.relu, "relu_by_another_name_registry_test")
+    keras_acts.register_activation(tf.math.tanh, "tanh_by_another_name_registry_test")
+    assert keras_acts.get("relu_by_another_name_registry_test") is keras.activations.relu
+    assert keras.layers.Dense(2, activation="relu").get_config()["activation"] == "relu"
+    assert keras.activations.serialize(keras.activations.relu) == "relu"
+    assert keras.saving.get_registered_name(tf.math.tanh) == tf.math.tanh.__name__
+
+
 def test_register_activation_as_decorator_and_string():
     @keras_acts.register_activation
     def tripled_registry_test(x):
