@@ -373,8 +373,14 @@ def deserialize(config: str | dict, custom_objects: dict | None = None) -> Calla
         try:
             return keras.saving.deserialize_keras_object(config, custom_objects=custom_objects)
         except (TypeError, ValueError):
+            package = inner.rpartition(">")[0]
+            if package not in ("", PACKAGE, "Custom"):  # another package's function: not ours to stand in
+                raise
             return _lookup_name(inner)
-    return keras.saving.deserialize_keras_object(config, custom_objects=custom_objects)
+    found = keras.saving.deserialize_keras_object(config, custom_objects=custom_objects)
+    if not callable(found):
+        raise ValueError(f"Could not deserialize activation: {config!r} describes no function")
+    return found
 
 
 def _probe_options(options: dict) -> dict:

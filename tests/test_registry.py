@@ -118,6 +118,24 @@ def test_deserialize_unknown_dict_names_closest():
                                 "module": "builtins", "registered_name": "function"})
 
 
+@pytest.mark.parametrize("config", [{}, {"a": 1}])
+def test_dicts_that_describe_no_function_are_value_errors(config):
+    """As keras.activations.get's ValueError: not the dict handed back."""
+    with pytest.raises(ValueError, match="no function|Could not"):
+        keras_acts.get(config)
+
+
+def test_another_packages_function_is_not_replaced_by_ours():
+    """"mypkg>lisht", unregistered, is mypkg's function: Keras's error, as load_model
+    gives, and not keras_acts's lisht in its place."""
+    config = {"class_name": "function", "config": "mypkg>lisht", "module": "builtins",
+              "registered_name": "function"}
+    with pytest.raises((TypeError, ValueError), match="mypkg>lisht"):
+        keras_acts.deserialize(config)
+    ours = {**config, "config": "keras_acts>lisht"}
+    assert keras_acts.deserialize(ours) is keras_acts.get("lisht")
+
+
 def test_configured_activation_binds_options_and_round_trips():
     fn = registry.configured("elu", alpha=0.5)
     x = tf.constant([-1.0, 2.0], tf.float64)

@@ -26,7 +26,7 @@ import keras
 import tensorflow as tf
 
 from keras_acts import registry
-from keras_acts.activations._base import FUSE_FROM, fuse, in_xla_context
+from keras_acts.activations._base import FUSE_FROM, as_float_tensor, fuse, in_xla_context
 
 _HALF = frozenset({tf.float16, tf.bfloat16})  # a set lookup: DType's == is slow
 
@@ -171,6 +171,8 @@ class ParametricActivation(keras.layers.Layer):
 
     def call(self, inputs):
         x = tf.convert_to_tensor(inputs)
+        if not x.dtype.is_floating:  # integers: the layer's float dtype, not integer weights
+            x = tf.cast(as_float_tensor(x, "inputs"), self.compute_dtype)
         inputs_dtype = x.dtype
         compute = tf.float32 if x.dtype in _HALF else x.dtype
         values = {p.name: tf.cast(getattr(self, p.name), compute) for p in self.parameters}

@@ -18,7 +18,7 @@ def _sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
-@pytest.mark.parametrize("layer, reference", [
+_FORMULAS = pytest.mark.parametrize("layer, reference", [
     (lambda: L.PReLU(alpha_initializer=0.3), lambda x: np.where(x > 0, x, 0.3 * x)),
     (lambda: L.Swish(beta_initializer=1.5), lambda x: x * _sigmoid(1.5 * x)),
     (lambda: L.PELU(a_initializer=2.0, b_initializer=0.5),
@@ -37,8 +37,21 @@ def _sigmoid(z):
      lambda x: 2.0 * np.tanh(0.7 * x) + 0.1),
 ], ids=["PReLU", "Swish", "PELU", "SReLU", "SReLU-moved", "APL", "Snake", "TLU", "StarReLU",
         "ACON", "DyT"])
+
+
+@_FORMULAS
 def test_formula(layer, reference):
     np.testing.assert_allclose(_run(layer()), reference(X), rtol=2e-6, atol=2e-6)
+
+
+@_FORMULAS
+def test_integer_inputs_give_floats_not_integer_weights(layer, reference):
+    """Integers become the layer's float dtype, as the functions' do (Keras's PReLU
+    raises); cast to the integers' dtype, the weights were cut to integers."""
+    ints = np.arange(-4, 5, dtype=np.int32).reshape(1, 1, 9)
+    got = layer()(ints)
+    assert got.dtype == tf.float32
+    np.testing.assert_allclose(got.numpy(), reference(ints.astype(np.float64)), rtol=2e-6, atol=2e-6)
 
 
 @pytest.mark.parametrize("mode", ["eager", "function", "xla"])
