@@ -38,8 +38,9 @@ class _ForgivingTable(dict):
     """Keras's activation table; ``get`` falls back on keras_acts for names it lacks."""
 
     def get(self, key, default=None):
-        if key in _completions:
-            return _completions[key]
+        completed = _completion(key)
+        if completed is not None:
+            return completed
         if key in self or not isinstance(key, str) or _resolver is None:
             return super().get(key, default)
         try:
@@ -79,10 +80,22 @@ _added: dict[str, Callable] = {}
 _completions: dict[str, Callable] = {}
 
 
-def set_resolver(resolver: Callable[[str], Callable]) -> None:
-    """Where Keras's lookup sends names its table lacks (keras_acts's registry)."""
-    global _resolver
-    _resolver = resolver
+def set_resolver(resolver: Callable[[str], Callable], normalize: Callable[[str], str] = str) -> None:
+    """Where Keras's lookup sends names its table lacks (keras_acts's registry), and
+    how it reads a name in any spelling (``normalize``)."""
+    global _resolver, _normalize
+    _resolver, _normalize = resolver, normalize
+
+
+_normalize: Callable[[str], str] = str
+
+
+def _completion(key) -> Callable | None:
+    """keras_acts's function for a Keras name that needs completing, in any spelling
+    (``"Threshold"`` as ``"threshold"``); None for any other key."""
+    if not isinstance(key, str) or not _completions:
+        return None
+    return _completions.get(key) or _completions.get(_normalize(key))
 
 
 def installed() -> bool:

@@ -306,7 +306,7 @@ def _resolve_for_keras(name: str) -> Callable:
     return keras_fn if keras_fn is not None else _lookup_name(name)
 
 
-_keras_hook.set_resolver(_resolve_for_keras)
+_keras_hook.set_resolver(_resolve_for_keras, normalize)
 
 
 def get(identifier: Any) -> Callable:

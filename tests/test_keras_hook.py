@@ -88,13 +88,16 @@ def test_unknown_names_still_fail_in_keras():
         keras.layers.Dense(2, activation="definitely_not_an_activation")
 
 
-def test_threshold_is_completed_as_a_bare_string():
-    # Keras's threshold(x, threshold, default_value) cannot work as activation="threshold".
+@pytest.mark.parametrize("spelling", ["threshold", "Threshold", "THRESHOLD", " threshold "])
+def test_threshold_is_completed_as_a_bare_string(spelling):
+    # Keras's threshold(x, threshold, default_value) cannot work as activation="threshold",
+    # in any of the spellings the names take
     import numpy as np
 
-    layer = keras.layers.Activation("threshold")
+    layer = keras.layers.Activation(spelling)
     np.testing.assert_array_equal(layer(np.array([[-1.0, 0.0, 2.0]])).numpy(), [[0.0, 0.0, 2.0]])
     assert layer.activation is keras_acts.activations.threshold
+    assert keras.layers.Dense(2, activation=spelling).activation is keras_acts.activations.threshold
 
 
 def test_importing_keras_acts_changes_none_of_kerass_entries(tmp_path):
