@@ -19,6 +19,7 @@ import difflib
 import inspect
 import re
 import threading
+import types
 from typing import Any, Callable
 
 import keras
@@ -186,10 +187,15 @@ def register_activation(
         return lambda f: register_activation(f, name, aliases=aliases, reference=reference)
     if not callable(fn):
         raise TypeError(f"`fn` must be callable, got {type(fn).__name__}: {fn!r}")
+    if not hasattr(fn, "__name__"):
+        raise TypeError(
+            f"`fn` must be a function or a callable with a `__name__`, got {type(fn).__name__}: "
+            "Keras saves activations by name (for options, a parameterised string such as "
+            "\"elu(alpha=0.5)\", or a `def`).")
     if name is None:
-        name = getattr(fn, "__name__", None)
+        name = fn.__name__
         if not name or name == "<lambda>":
-            raise ValueError("`name` is required for a lambda or an object without `__name__`.")
+            raise ValueError("`name` is required for a lambda.")
     _check_name(name, "name")
     with _lock:
         existing = _by_fn.get(id(fn))
@@ -201,6 +207,10 @@ def register_activation(
                 f"register it once, with `aliases` for further names."
             )
         _add(ActivationSpec(name, fn, tuple(aliases), reference, "user"), USER_PACKAGE)
+        if isinstance(fn, types.FunctionType) and fn.__name__ == "<lambda>":
+            # Keras saves a function named "<lambda>" as its bytecode, never by a registered
+            # name: named, it saves as "Custom>name" and reloads wherever it is registered
+            fn.__name__ = fn.__qualname__ = name
     return fn
 
 

@@ -1,5 +1,6 @@
 """The registry: lookup, errors, get/serialize/deserialize, register_activation."""
 
+import functools
 import threading
 
 import keras
@@ -225,6 +226,29 @@ def test_register_activation_rejects_bad_arguments():
         keras_acts.register_activation(lambda x: x)
     with pytest.raises(ValueError, match="name"):
         keras_acts.register_activation(lambda x: x, "has space?")
+
+
+def test_a_registered_lambda_saves_by_its_name_and_reloads(tmp_path):
+    """Keras saves a function named "<lambda>" as bytecode, which safe mode refuses to
+    load: registered with a name, the lambda saves as "Custom>name" instead."""
+    doubled = keras_acts.register_activation(lambda x: 2.0 * x, "doubled_lambda_registry_test")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="doubled_lambda_registry_test")])
+    assert keras.activations.serialize(doubled)["config"] == "Custom>doubled_lambda_registry_test"
+    model.save(tmp_path / "m.keras")
+    again = keras_acts.load_model(tmp_path / "m.keras")  # safe mode: no bytecode to refuse
+    x = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_array_equal(again(x).numpy(), model(x).numpy())
+    np.testing.assert_array_equal(doubled(x), 2.0 * x)
+
+
+def test_a_callable_without_a_name_is_a_type_error_naming_fn():
+    """Keras saves an activation by its name, and reads a callable's ``__name__`` for it:
+    a functools.partial has none (AttributeError from Keras before)."""
+    half_elu = functools.partial(keras_acts.activations.elu, alpha=0.5)
+    with pytest.raises(TypeError, match="`fn`.*__name__"):
+        keras_acts.register_activation(half_elu, "half_elu_registry_test")
+    with pytest.raises(ValueError, match="no activation|not found|Unknown|unknown|closest"):
+        keras_acts.get("half_elu_registry_test")
 
 
 def test_concurrent_registration_and_lookup():
