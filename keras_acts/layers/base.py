@@ -73,11 +73,22 @@ class Parameter:
     leading: tuple = ()
 
 
+@keras.saving.register_keras_serializable(package=registry.PACKAGE)
+class ExactConstant(keras.initializers.Constant):
+    """``keras.initializers.Constant`` rounded once, to the weight's dtype: Keras's
+    (TensorFlow backend) makes a float32 tensor of the value first, so a float64
+    weight of 0.1 held 0.10000000149011612."""
+
+    def __call__(self, shape, dtype=None):
+        dtype = tf.as_dtype(keras.backend.standardize_dtype(dtype))
+        return tf.broadcast_to(tf.constant(self.value, dtype), shape)
+
+
 def _initializer(value, argument):
     if value is None:
         raise ValueError(f"`{argument}` must be a number or an initializer, got None.")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return keras.initializers.Constant(float(value))
+        return ExactConstant(float(value))
     return keras.initializers.get(value)
 
 

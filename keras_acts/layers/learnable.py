@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from keras_acts import registry
 from keras_acts.activations._base import batch_sums, where
-from keras_acts.layers.base import AtLeast, Parameter, ParametricActivation
+from keras_acts.layers.base import AtLeast, ExactConstant, Parameter, ParametricActivation
 
 register = keras.saving.register_keras_serializable(package=registry.PACKAGE)
 
@@ -228,8 +228,8 @@ class Rational(ParametricActivation):
         self.degrees = tuple(degrees)
         a, b = _fit_rational(*self.degrees)
         self.parameters = (
-            Parameter("numerator", keras.initializers.Constant(a), leading=(len(a),), scalar=True),
-            Parameter("denominator", keras.initializers.Constant(b or [0.0]), leading=(max(len(b), 1),),
+            Parameter("numerator", ExactConstant(a), leading=(len(a),), scalar=True),
+            Parameter("denominator", ExactConstant(b or [0.0]), leading=(max(len(b), 1),),
                       scalar=True),
         )
         super().__init__(**kwargs)

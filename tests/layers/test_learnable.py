@@ -247,3 +247,21 @@ def test_user_subclass_of_the_base_class():
     assert isinstance(clone, ScaledTanh)
     assert isinstance(clone.scale_regularizer, keras.regularizers.L2)
     assert len(layer.losses) == 1  # the regularizer is applied
+
+
+def test_float64_weights_from_numbers_are_rounded_once_to_float64():
+    """Keras's Constant (TensorFlow backend) makes a float32 tensor first: a float64
+    PReLU's 0.1 held 0.10000000149011612, StarReLU's 0.8944 0.8944000005722046."""
+    prelu = L.PReLU(alpha_initializer=0.1, dtype="float64")
+    prelu.build((None, 3))
+    assert prelu.alpha.numpy().tolist() == [0.1, 0.1, 0.1]
+    star = L.StarReLU(dtype="float64")
+    star.build((None, 3))
+    assert sorted(float(w.numpy().ravel()[0]) for w in star.weights) == [-0.4472, 0.8944]
+    rational = L.Rational(dtype="float64")
+    rational.build((None, 3))
+    in_float32 = L.Rational()
+    in_float32.build((None, 3))
+    wide, narrow = rational.weights[0].numpy(), in_float32.weights[0].numpy()
+    np.testing.assert_array_equal(wide.astype(np.float32), narrow)  # the same fit, rounded once
+    assert np.any(wide != narrow.astype(np.float64))  # and not via float32
