@@ -177,6 +177,9 @@ class ParametricActivation(keras.layers.Layer):
                 initializer=getattr(self, f"{p.name}_initializer"),
                 regularizer=getattr(self, f"{p.name}_regularizer"),
                 constraint=getattr(self, f"{p.name}_constraint"),
+                # read as stored: under mixed precision Keras's autocast would hand the
+                # formula weights rounded to float16 / bfloat16 (call computes in float32)
+                autocast=False,
             )
             setattr(self, p.name, weight)
 

@@ -265,3 +265,29 @@ def test_float64_weights_from_numbers_are_rounded_once_to_float64():
     wide, narrow = rational.weights[0].numpy(), in_float32.weights[0].numpy()
     np.testing.assert_array_equal(wide.astype(np.float32), narrow)  # the same fit, rounded once
     assert np.any(wide != narrow.astype(np.float64))  # and not via float32
+
+
+@pytest.mark.parametrize("policy, half", [("mixed_float16", np.float16), ("mixed_bfloat16", None)])
+def test_mixed_precision_rounds_once_from_float32_weights(policy, half):
+    """Under a mixed policy the formula runs in float32 on the float32 weights and the
+    output is rounded once; Keras's autocast handed it weights already rounded to the
+    half type (StarReLU at 1.75: 2.29297 in float16, where 2.29102 is the rounding)."""
+    import ml_dtypes
+
+    half = half or ml_dtypes.bfloat16
+    bits, smallest_normal = (11, 2.0 ** -14) if half is np.float16 else (8, 2.0 ** -126)
+    x = np.linspace(-3, 3, 4001).astype(np.float32).reshape(1, -1)
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        layers = {"StarReLU": L.StarReLU(scale_initializer=0.8944, bias_initializer=-0.4472),
+                  "DyT": L.DyT(alpha_initializer=0.7, gamma_initializer=1.1, beta_initializer=0.1)}
+        got = {name: layer(x).numpy().astype(np.float64) for name, layer in layers.items()}
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    w = np.float64
+    t = x.astype(half).astype(w)  # Keras casts a layer's inputs to the policy's compute dtype
+    exact = {"StarReLU": w(np.float32(0.8944)) * np.maximum(t, 0) ** 2 + w(np.float32(-0.4472)),
+             "DyT": w(np.float32(1.1)) * np.tanh(w(np.float32(0.7)) * t) + w(np.float32(0.1))}
+    for name in layers:
+        ulp = 2.0 ** (np.floor(np.log2(np.maximum(np.abs(exact[name]), smallest_normal))) - (bits - 1))
+        assert np.all(np.abs(got[name] - exact[name]) <= 0.51 * ulp + 1e-6 * np.abs(exact[name])), name
