@@ -384,7 +384,7 @@ def deserialize(config: str | dict, custom_objects: dict | None = None) -> Calla
             return keras.saving.deserialize_keras_object(config, custom_objects=custom_objects)
         except (TypeError, ValueError):
             package = inner.rpartition(">")[0]
-            if package not in ("", PACKAGE, "Custom"):  # another package's function: not ours to stand in
+            if package not in ("", PACKAGE, USER_PACKAGE):  # another package's function: not ours to stand in
                 raise
             return _lookup_name(inner)
     found = keras.saving.deserialize_keras_object(config, custom_objects=custom_objects)
