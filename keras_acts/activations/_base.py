@@ -271,6 +271,17 @@ def chunk_maxima(x: tf.Tensor, size: int, *counted: tf.Tensor) -> list[tf.Tensor
     return list(_xla_variadic_reduce(folded, inits, [1], reducer))
 
 
+def python_number(value: Any) -> Any:
+    """A NumPy integer or float scalar (``np.float32(0.5)``) as the Python number it
+    holds, as Keras takes them; anything else as it is (checks then say what is wrong)."""
+    return value.item() if isinstance(value, (np.integer, np.floating)) else value
+
+
+def python_numbers(values: tuple) -> tuple:
+    """:func:`python_number` of each value."""
+    return tuple(python_number(v) for v in values)
+
+
 def as_float_tensor(x: Any, argument: str = "x") -> tf.Tensor:
     """``x`` as a real floating-point tensor (integers become ``floatx()``)."""
     if not isinstance(x, tf.Tensor):  # variables too: read them once, return tensors
@@ -810,6 +821,8 @@ def activation(
 
         @functools.wraps(formula)
         def fn(x, *args, **kwargs):
+            if args or kwargs:
+                args, kwargs = python_numbers(args), {k: python_number(v) for k, v in kwargs.items()}
             if isinstance(x, tf.Tensor) and x.dtype is _F32:  # the common call, in 0.15 us
                 return formula(x, *args, **kwargs)
             if isinstance(x, keras.KerasTensor):

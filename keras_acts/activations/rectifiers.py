@@ -17,6 +17,7 @@ from keras_acts.activations._base import (
     gradient_from_output,
     in_xla_context,
     is_float64,
+    python_number,
     sqrt_nonnegative,
     where,
 )
@@ -32,7 +33,7 @@ def _slope(alpha, negative_slope, default):
             f"Pass the slope once: `alpha`={alpha!r} and `negative_slope`={negative_slope!r} differ."
         )
     slope = negative_slope if negative_slope is not None else alpha
-    slope = default if slope is None else slope
+    slope = default if slope is None else python_number(slope)
     if not isinstance(slope, (int, float)):
         raise TypeError(f"`negative_slope` must be a number, got {slope!r}")
     return float(slope)

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from keras_acts import registry
 from keras_acts.activations import rectifiers
-from keras_acts.activations._base import where
+from keras_acts.activations._base import python_number, python_numbers, where
 
 register = keras.saving.register_keras_serializable(package=registry.PACKAGE)
 
@@ -93,6 +93,7 @@ class ReLU(_Elementwise):
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
+        max_value, negative_slope, threshold = python_numbers((max_value, negative_slope, threshold))
         if max_value is not None and (not isinstance(max_value, (int, float)) or max_value < 0):
             raise ValueError(f"`max_value` must be a number >= 0 or None, got {max_value!r}")
         if not isinstance(negative_slope, (int, float)) or negative_slope < 0:
@@ -123,6 +124,7 @@ class ELU(_Elementwise):
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
+        alpha = python_number(alpha)
         if not isinstance(alpha, (int, float)):
             raise ValueError(f"`alpha` must be a number, got {alpha!r}")
         self.alpha = alpha
@@ -148,6 +150,7 @@ class ThresholdedReLU(_Elementwise):
 
     def __init__(self, theta=1.0, **kwargs):
         super().__init__(**kwargs)
+        theta = python_number(theta)
         if not isinstance(theta, (int, float)) or theta < 0:
             raise ValueError(f"`theta` must be a number >= 0, got {theta!r}")
         self.theta = theta

@@ -26,7 +26,7 @@ import keras
 import tensorflow as tf
 
 from keras_acts import registry
-from keras_acts.activations._base import FUSE_FROM, as_float_tensor, fuse, in_xla_context
+from keras_acts.activations._base import FUSE_FROM, as_float_tensor, fuse, in_xla_context, python_number
 
 _HALF = frozenset({tf.float16, tf.bfloat16})  # a set lookup: DType's == is slow
 
@@ -87,6 +87,7 @@ class ExactConstant(keras.initializers.Constant):
 def _initializer(value, argument):
     if value is None:
         raise ValueError(f"`{argument}` must be a number or an initializer, got None.")
+    value = python_number(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return ExactConstant(float(value))
     return keras.initializers.get(value)

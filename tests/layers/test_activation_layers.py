@@ -1,11 +1,14 @@
 """Activation, LeakyReLU and PReLU layers."""
 
+import json
+
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import keras_acts
+from keras_acts import layers as L
 from keras_acts.layers import Activation, LeakyReLU, PReLU
 
 X = np.array([[-3.0, -0.5, 0.0, 0.5, 3.0]], np.float32)
@@ -109,3 +112,30 @@ def test_layers_registered_under_package_name():
         assert keras.saving.get_registered_name(cls) == f"keras_acts>{cls.__name__}"
         instance = cls("mish") if cls is Activation else cls()
         assert type(keras.layers.deserialize(keras.layers.serialize(instance))) is cls
+
+
+@pytest.mark.parametrize("make, plain", [
+    (lambda: L.ReLU(max_value=np.float32(6), negative_slope=np.float64(0.1), threshold=np.float32(0.5)),
+     lambda: L.ReLU(max_value=6.0, negative_slope=0.1, threshold=0.5)),
+    (lambda: L.ELU(alpha=np.float32(0.5)), lambda: L.ELU(alpha=0.5)),
+    (lambda: L.LeakyReLU(negative_slope=np.float32(0.25)), lambda: L.LeakyReLU(negative_slope=0.25)),
+    (lambda: L.ThresholdedReLU(theta=np.int64(1)), lambda: L.ThresholdedReLU(theta=1)),
+    (lambda: L.PReLU(alpha_initializer=np.float32(0.25)), lambda: L.PReLU(alpha_initializer=0.25)),
+], ids=["ReLU", "ELU", "LeakyReLU", "ThresholdedReLU", "PReLU"])
+def test_numpy_scalars_are_taken_as_the_numbers_they_hold(make, plain):
+    """As Keras's layers take them (its ReLU(max_value=np.float32(6)) works); the config
+    holds Python numbers, which JSON saves."""
+    x = np.linspace(-8, 8, 33, dtype=np.float32).reshape(1, -1)
+    layer, reference = make(), plain()
+    np.testing.assert_array_equal(layer(x).numpy(), reference(x).numpy())
+    config, expected = layer.get_config(), reference.get_config()
+    config.pop("name"), expected.pop("name")  # each layer's own
+    assert json.dumps(config) == json.dumps(expected)
+
+
+def test_functions_take_numpy_scalars_as_keyword_values():
+    x = tf.constant([-2.0, -0.5, 1.0])
+    acts = keras_acts.activations
+    np.testing.assert_array_equal(acts.celu(x, alpha=np.float32(0.5)).numpy(), acts.celu(x, alpha=0.5).numpy())
+    np.testing.assert_array_equal(acts.squareplus(x, np.float32(2.0)).numpy(), acts.squareplus(x, 2.0).numpy())
+    np.testing.assert_array_equal(acts.snake(x, frequency=np.int32(2)).numpy(), acts.snake(x, frequency=2).numpy())
