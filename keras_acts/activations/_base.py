@@ -282,6 +282,42 @@ def python_numbers(values: tuple) -> tuple:
     return tuple(python_number(v) for v in values)
 
 
+_CONDITIONS = {
+    "positive": lambda v: v > 0,
+    "non-negative": lambda v: v >= 0,
+    "non-zero": lambda v: v != 0,
+}
+
+
+def real_number(value: Any, argument: str, condition: str | None = None) -> float:
+    """An option's value as a float, or an error that names the option.
+
+    Args:
+        value: the value passed (NumPy scalars are taken as the numbers they hold).
+        argument: the option's name, for the message.
+        condition: ``None``, ``"positive"``, ``"non-negative"`` or ``"non-zero"``.
+
+    Raises:
+        TypeError: ``value`` is not a real number; a bool (``alpha=True``) counts
+            as a slip, not as 1.
+        ValueError: ``value`` is NaN or fails ``condition``.
+    """
+    value = python_number(value)
+    what = f"a {condition} number" if condition else "a number"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"`{argument}` must be {what}, got {type(value).__name__}: {value!r}")
+    if value != value or (condition and not _CONDITIONS[condition](value)):
+        raise ValueError(f"`{argument}` must be {what}, got {value!r}")
+    return float(value)
+
+
+def boolean(value: Any, argument: str) -> bool:
+    """An option's value as a bool (``np.bool_`` too), or a TypeError naming it."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"`{argument}` must be True or False, got {type(value).__name__}: {value!r}")
+
+
 def as_float_tensor(x: Any, argument: str = "x") -> tf.Tensor:
     """``x`` as a real floating-point tensor (integers become ``floatx()``)."""
     if not isinstance(x, tf.Tensor):  # variables too: read them once, return tensors
@@ -435,6 +471,48 @@ def constant(value: float, x: tf.Tensor) -> tf.Tensor:
     one per layer, held for the whole training step.
     """
     return tf.constant(value, dtype=x.dtype)
+
+
+def _in_dtype(value: float, dtype: tf.DType) -> np.ndarray:
+    with np.errstate(over="ignore"):  # past the dtype's range: inf, as TensorFlow rounds
+        return np.asarray(value, dtype.as_numpy_dtype)
+
+
+def rounded(value: float, x: tf.Tensor) -> float:
+    """``value`` rounded to ``x``'s dtype, as a Python float (``constant``'s value)."""
+    return float(_in_dtype(value, x.dtype))
+
+
+def at_or_below(value: float, x: tf.Tensor) -> tf.Tensor:
+    """The largest number of ``x``'s dtype at or below ``value``, as a constant.
+
+    For a number ``x`` of that dtype, ``x <= value`` as real numbers is exactly
+    ``x <= at_or_below(value, x)`` (and ``x > value`` is ``x > ...``): thresholds
+    compare as given, where ``constant`` would round them first (``x <= 0.1`` in
+    float32 would hold at ``x = 0.1f``, which is 0.10000000149).
+    """
+    below = _in_dtype(value, x.dtype)
+    if float(below) > value:
+        below = np.nextafter(below, _in_dtype(-np.inf, x.dtype))
+    return tf.constant(below, dtype=x.dtype)
+
+
+_WIDER = {tf.float16: tf.float32, tf.bfloat16: tf.float32, tf.float32: tf.float64}
+
+
+def minus(x: tf.Tensor, value: float) -> tf.Tensor:
+    """``x - value`` rounded once (or twice, through a wider type), for a Python
+    number ``value``. Near ``value`` the difference is small, and ``x - constant``
+    would be off by the rounding of ``value`` to ``x``'s dtype (17x float16's
+    tolerance for a threshold of 0.1, and the wrong sign on one side). A value the
+    dtype holds (0.5, 1.0; every float64) costs one subtraction; any other is
+    subtracted in the next wider type. (``(x - hi) - lo`` with ``hi + lo = value``
+    would be one op fewer, but TensorFlow's graph optimizer and XLA both fold the
+    two constants back into ``hi + lo``.)"""
+    if rounded(value, x) == value:
+        return x - constant(value, x)
+    wider = _WIDER[x.dtype]
+    return tf.cast(tf.cast(x, wider) - tf.constant(value, wider), x.dtype)
 
 
 def _kept(keep: str, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, ...]:

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_acts.activations._base import activation, constant, differentiable, in_xla_context, where
+from keras_acts.activations._base import (
+    activation,
+    boolean,
+    constant,
+    differentiable,
+    in_xla_context,
+    where,
+)
 from keras_acts.activations.smooth import (
     _gelu_derivative,
     _gelu_erfc,
@@ -167,7 +174,7 @@ def geglu(x, axis=-1, gate="second", approximate=False):
     >>> geglu([[2., 3., 1., 0.]]).numpy()
     array([[1.6826894, 0.       ]], dtype=float32)
     """
-    unit = "geglu_tanh" if approximate else "geglu"
+    unit = "geglu_tanh" if boolean(approximate, "approximate") else "geglu"
     return _gated_unit(x, _checked_axis(x, axis, gate), gate, unit)
 
 

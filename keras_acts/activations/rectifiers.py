@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import keras
 import tensorflow as tf
@@ -11,13 +10,16 @@ import tensorflow as tf
 from keras_acts.activations._base import (
     activation,
     as_float64,
+    at_or_below,
+    minus,
+    rounded,
     constant,
     expm1_nonpositive,
     gradient_from_input,
     gradient_from_output,
     in_xla_context,
     is_float64,
-    python_number,
+    real_number,
     sqrt_nonnegative,
     where,
 )
@@ -33,10 +35,7 @@ def _slope(alpha, negative_slope, default):
             f"Pass the slope once: `alpha`={alpha!r} and `negative_slope`={negative_slope!r} differ."
         )
     slope = negative_slope if negative_slope is not None else alpha
-    slope = default if slope is None else python_number(slope)
-    if not isinstance(slope, (int, float)):
-        raise TypeError(f"`negative_slope` must be a number, got {slope!r}")
-    return float(slope)
+    return default if slope is None else real_number(slope, "negative_slope")
 
 
 # float32 forms whose gradient is TensorFlow's one-kernel EluGrad / SeluGrad on the
@@ -135,19 +134,20 @@ def relu(x, alpha=None, max_value=None, threshold=0.0, *, negative_slope=None):
     array([ 0.,  0.,  0.,  0., 10.], dtype=float32)
     """
     slope = _slope(alpha, negative_slope, 0.0)
-    if max_value is not None and max_value < 0:
-        raise ValueError(f"`max_value` must be >= 0 or None, got {max_value!r}")
+    threshold = real_number(threshold, "threshold")
+    if max_value is not None:
+        max_value = real_number(max_value, "max_value", "non-negative")
     if threshold == 0 and slope == 0 and max_value is None:
         return tf.raw_ops.Relu(features=x)
     if threshold == 0 and slope == 0 and max_value == 6:
         return tf.raw_ops.Relu6(features=x)
     # `x <= t` false for NaN, so NaN passes through the positive branch.
-    positive = where(x <= constant(threshold, x), constant(0.0, x), x)
+    positive = where(x <= at_or_below(threshold, x), constant(0.0, x), x)
     if max_value is not None:
         positive = tf.clip_by_value(positive, constant(0.0, x), constant(max_value, x))
     if slope == 0:
         return positive
-    below = tf.minimum(x - constant(threshold, x), constant(0.0, x))
+    below = tf.minimum(minus(x, threshold), constant(0.0, x))
     return positive + constant(slope, x) * below
 
 
@@ -207,7 +207,7 @@ def elu(x, alpha=1.0):
     >>> elu([-1e-7, -1., 2.]).numpy()
     array([-9.9999994e-08, -6.3212055e-01,  2.0000000e+00], dtype=float32)
     """
-    if alpha == 1 and not is_float64(x):
+    if real_number(alpha, "alpha") == 1 and not is_float64(x):
         return _unit_elu(x)
     negative = constant(alpha, x) * expm1_nonpositive(tf.minimum(x, constant(0.0, x)))
     return where(x > 0, x, negative)
@@ -305,8 +305,7 @@ def celu(x, alpha=1.0):
     >>> celu([-2., 0., 2.], alpha=2.).numpy()
     array([-1.2642411,  0.       ,  2.       ], dtype=float32)
     """
-    if not isinstance(alpha, (int, float)) or alpha == 0:
-        raise ValueError(f"`alpha` must be a non-zero number, got {alpha!r}")
+    alpha = real_number(alpha, "alpha", "non-zero")
     if alpha > 0 and not is_float64(x):
         return _celu_float32(x, alpha)
     a = constant(alpha, x)
@@ -340,19 +339,18 @@ def threshold(x, threshold=0.0, default_value=0.0):
     >>> threshold([-1., 0.5, 2.], threshold=1., default_value=-5.).numpy()
     array([-5., -5.,  2.], dtype=float32)
     """
-    for argument, value in (("threshold", threshold), ("default_value", default_value)):
-        if not isinstance(value, numbers.Real):
-            raise TypeError(f"`{argument}` must be a number, got {value!r}")
-    replaced = _threshold_from_output if default_value <= threshold else _threshold_from_input
-    return replaced(x, float(threshold), float(default_value))
+    threshold, default_value = real_number(threshold, "threshold"), real_number(default_value, "default_value")
+    # From the output when no replacement (as stored in x's dtype) lies above the threshold
+    replaced = _threshold_from_output if rounded(default_value, x) <= threshold else _threshold_from_input
+    return replaced(x, threshold, default_value)
 
 
 def _threshold_formula(x, threshold, default_value):
-    return where(x <= constant(threshold, x), constant(default_value, x), x)
+    return where(x <= at_or_below(threshold, x), constant(default_value, x), x)
 
 
 def _passed(dy, kept, threshold, _):
-    return where(kept <= constant(threshold, kept), constant(0.0, dy), dy)
+    return where(kept <= at_or_below(threshold, kept), constant(0.0, dy), dy)
 
 
 # Slope 1 above the threshold, 0 at or below. With the replacement at or below the
@@ -387,7 +385,8 @@ def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False, seed=None):
     >>> rrelu([-48., 3.]).numpy()
     array([-11.,   3.], dtype=float32)
     """
-    if not isinstance(lower, (int, float)) or not isinstance(upper, (int, float)) or not 0 <= lower <= upper:
+    lower, upper = real_number(lower, "lower"), real_number(upper, "upper")
+    if not 0 <= lower <= upper:
         raise ValueError(f"`lower` and `upper` must satisfy 0 <= lower <= upper, got {lower!r}, {upper!r}")
     if not training:  # leaky ReLU with the mean slope
         return _leaky(x, (lower + upper) / 2)
@@ -414,9 +413,7 @@ def sine_relu(x, epsilon=0.0025):
     >>> sine_relu([-1., 2.], epsilon=0.5).numpy()
     array([-0.6908866,  2.       ], dtype=float32)
     """
-    if not isinstance(epsilon, (int, float)) or isinstance(epsilon, bool):
-        raise TypeError(f"`epsilon` must be a number, got {epsilon!r}")
-    return _sine_relu(x, float(epsilon))
+    return _sine_relu(x, real_number(epsilon, "epsilon"))
 
 
 def _sine_relu_wave(x, epsilon, eighths, sine):

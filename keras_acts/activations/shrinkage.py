@@ -6,12 +6,16 @@ import tensorflow as tf
 
 from keras_acts.activations._base import (
     activation,
+    at_or_below,
+    minus,
+    rounded,
     constant,
     gradient_from_input,
     gradient_from_output,
     in_xla_context,
     is_float64,
     polynomial,
+    real_number,
     where,
 )
 
@@ -64,8 +68,7 @@ def _tanh_shrink_float32(x):
 
 
 def _check_threshold(threshold):
-    if not isinstance(threshold, (int, float)) or threshold < 0:
-        raise ValueError(f"`threshold` must be a non-negative number, got {threshold!r}")
+    real_number(threshold, "threshold", "non-negative")
 
 
 @activation("hard_shrink", aliases=("hardshrink",), family="shrinkage", upcast_half=False,
@@ -94,14 +97,18 @@ def hard_shrink(x, threshold=0.5):
 # Slope 1 where |x| > threshold > 0, that is where y != 0 (NaN included): from the output.
 @gradient_from_output(lambda dy, y, threshold: where(tf.equal(y, 0), constant(0.0, dy), dy))
 def _hard_shrink(x, threshold):
-    return where(tf.abs(x) <= constant(threshold, x), constant(0.0, x), x)
+    return where(tf.abs(x) <= at_or_below(threshold, x), constant(0.0, x), x)
 
 
 # Slope 1 where |x| > threshold, that is where y != 0: read from the output alone.
 @gradient_from_output(lambda dy, y, threshold: tf.raw_ops.ReluGrad(gradients=dy, features=tf.abs(y)))
 def _soft_shrink(x, threshold):
-    t = constant(threshold, x)
-    return x - tf.clip_by_value(x, -t, t)
+    if rounded(threshold, x) == threshold:  # 0.5, 1.0: exact, one clip and a subtraction
+        t = constant(threshold, x)
+        return x - tf.clip_by_value(x, -t, t)
+    # |x| - threshold rounded once (the rounding is monotone: <= 0 exactly where |x| is
+    # within the threshold as given, so the zeroed band is exact too)
+    return tf.math.sign(x) * tf.nn.relu(minus(tf.abs(x), threshold))
 
 
 @activation("soft_shrink", aliases=("softshrink",), family="shrinkage", upcast_half=False,

@@ -15,6 +15,7 @@ from keras_acts.activations._base import (
     in_xla_context,
     is_float64,
     log_sigmoid_kernel,
+    real_number,
     where,
 )
 
@@ -254,6 +255,7 @@ def hard_tanh(x, min_val=-1.0, max_val=1.0):
     >>> hard_tanh([-3., 0.25, 3.]).numpy()
     array([-1.  ,  0.25,  1.  ], dtype=float32)
     """
+    min_val, max_val = real_number(min_val, "min_val"), real_number(max_val, "max_val")
     if not min_val < max_val:
         raise ValueError(f"`min_val` must be below `max_val`, got {min_val!r} and {max_val!r}")
     return _hard_tanh(x, float(min_val), float(max_val))

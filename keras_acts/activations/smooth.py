@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import tensorflow as tf
@@ -18,6 +17,8 @@ from keras_acts.activations._base import (
     in_xla_context,
     is_float64,
     polynomial,
+    boolean,
+    real_number,
     softplus_kernel,
     softplus_of_exp,
     sqrt_nonnegative,
@@ -512,8 +513,7 @@ def softplus(x, beta=1.0):
     >>> softplus([-20., 0., 20.]).numpy()
     array([2.0611537e-09, 6.9314718e-01, 2.0000000e+01], dtype=float32)
     """
-    if not isinstance(beta, (int, float)) or not beta > 0:
-        raise ValueError(f"`beta` must be a positive number, got {beta!r}")
+    beta = real_number(beta, "beta", "positive")
     if beta == 1:
         return _unit_softplus(x)
     return _softplus_from_output(x, float(beta))
@@ -559,8 +559,7 @@ def squareplus(x, b=4.0):
     >>> squareplus([-3., 0., 3.]).numpy()
     array([0.30277565, 1.        , 3.3027756 ], dtype=float32)
     """
-    if not isinstance(b, (int, float)) or b < 0:
-        raise ValueError(f"`b` must be a non-negative number, got {b!r}")
+    b = real_number(b, "b", "non-negative")
     if b == 0:  # (x + |x|) / 2 is relu; its kink at 0 has gradient 0, as relu's
         return tf.nn.relu(x)
     if b < 4 * _SMALLEST_NORMAL[x.dtype]:
@@ -593,9 +592,7 @@ def silu(x, beta=1.0):
     >>> silu([-1., 0., 1.]).numpy()
     array([-0.26894143,  0.        ,  0.7310586 ], dtype=float32)
     """
-    if not isinstance(beta, numbers.Real) or isinstance(beta, bool):
-        raise TypeError(f"`beta` must be a number, got {beta!r}.")
-    if not math.isfinite(beta):
+    if not math.isfinite(real_number(beta, "beta")):
         raise ValueError(f"`beta` must be finite, got {beta!r}.")
     if beta == 0:
         return constant(0.5, x) * x
@@ -646,7 +643,7 @@ def gelu(x, approximate=False):
     >>> gelu([-1., 0., 1.]).numpy()
     array([-0.15865526,  0.        ,  0.8413447 ], dtype=float32)
     """
-    if approximate:
+    if boolean(approximate, "approximate"):
         return gelu_tanh(x)
     return _gelu_erfc(x)
 
@@ -774,9 +771,7 @@ def snake(x, frequency=1.0):
     >>> snake([-1., 0., 1.]).numpy()
     array([-0.29192653,  0.        ,  1.7080735 ], dtype=float32)
     """
-    if not isinstance(frequency, (int, float)) or not frequency > 0:
-        raise ValueError(f"`frequency` must be a positive number, got {frequency!r}")
-    return _snake(x, float(frequency))
+    return _snake(x, real_number(frequency, "frequency", "positive"))
 
 
 @activation("hard_mish", family="smooth", reference="Howard et al. 2019 (hard swish), as in timm's hard_mish")

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from keras_acts import registry
 from keras_acts.activations import rectifiers
-from keras_acts.activations._base import python_number, python_numbers, where
+from keras_acts.activations._base import python_number, python_numbers, real_number, where
 
 register = keras.saving.register_keras_serializable(package=registry.PACKAGE)
 
@@ -93,13 +93,12 @@ class ReLU(_Elementwise):
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
+        # Python numbers as given (an int stays an int in the config, as in Keras's layer)
         max_value, negative_slope, threshold = python_numbers((max_value, negative_slope, threshold))
-        if max_value is not None and (not isinstance(max_value, (int, float)) or max_value < 0):
-            raise ValueError(f"`max_value` must be a number >= 0 or None, got {max_value!r}")
-        if not isinstance(negative_slope, (int, float)) or negative_slope < 0:
-            raise ValueError(f"`negative_slope` must be a number >= 0, got {negative_slope!r}")
-        if not isinstance(threshold, (int, float)):
-            raise ValueError(f"`threshold` must be a number, got {threshold!r}")
+        if max_value is not None:
+            real_number(max_value, "max_value", "non-negative")
+        real_number(negative_slope, "negative_slope", "non-negative")
+        real_number(threshold, "threshold")
         self.max_value = max_value
         self.negative_slope = negative_slope
         self.threshold = threshold
@@ -125,8 +124,7 @@ class ELU(_Elementwise):
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         alpha = python_number(alpha)
-        if not isinstance(alpha, (int, float)):
-            raise ValueError(f"`alpha` must be a number, got {alpha!r}")
+        real_number(alpha, "alpha")
         self.alpha = alpha
 
     def call(self, inputs):
@@ -151,8 +149,7 @@ class ThresholdedReLU(_Elementwise):
     def __init__(self, theta=1.0, **kwargs):
         super().__init__(**kwargs)
         theta = python_number(theta)
-        if not isinstance(theta, (int, float)) or theta < 0:
-            raise ValueError(f"`theta` must be a number >= 0, got {theta!r}")
+        real_number(theta, "theta", "non-negative")
         self.theta = theta
 
     def call(self, inputs):
@@ -255,6 +252,7 @@ class Maxout(keras.layers.Layer):
         if not isinstance(axis, int) or isinstance(axis, bool):
             raise ValueError(f"`axis` must be an int, got {axis!r}")
         self.num_units, self.axis = num_units, axis
+        self.supports_masking = True
 
     def _axis(self, shape):
         rank = len(shape)
@@ -278,6 +276,13 @@ class Maxout(keras.layers.Layer):
         shape = tf.concat([tf.shape(x)[:axis], [self.num_units, size // self.num_units],
                            tf.shape(x)[axis + 1:]], 0)
         return tf.reduce_max(tf.reshape(x, shape), axis=axis + 1)
+
+    def compute_mask(self, inputs, mask=None):
+        # A mask covers the axes before the last (time steps): it holds while the
+        # groups are taken along the last axis, and means nothing once another is cut.
+        if mask is None or self.axis % len(inputs.shape) == len(inputs.shape) - 1:
+            return mask
+        return None
 
     def compute_output_shape(self, input_shape):
         axis, _ = self._axis(input_shape)

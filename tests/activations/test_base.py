@@ -1,6 +1,7 @@
 """keras_acts/activations/_base.py: the helpers formulas share."""
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -16,6 +17,10 @@ from keras_acts.activations._base import (
     softplus_kernel,
     where,
 )
+
+from keras_acts import activations as A
+
+from .numerics_tools import DTYPES, NUMPY_DTYPES, apply, ulp
 
 GRID = np.unique(np.concatenate([
     np.linspace(-90.0, 0.0, 20001), -np.geomspace(1e-30, 90.0, 4001), [0.0, -0.5, -np.inf],
@@ -360,3 +365,70 @@ def test_where_is_tf_where_and_takes_select_for_branches_of_one_shape_outside_xl
     ]:
         for got in (tf.function(fn, autograph=False, jit_compile=jit)(*args), fn(*args)):  # and eagerly
             np.testing.assert_array_equal(got.numpy().view(np.int32), expected.numpy().view(np.int32))
+
+
+# Keyword thresholds, compared as the Python numbers they are: inputs on both sides of
+# each threshold, one and two steps of the dtype away, against exact rational arithmetic.
+THRESHOLDS = (0.1, 1 / 3, 0.7, 2.9, 0.5)  # the last one exact in every dtype
+
+
+def _neighbours(value: float, dtype: str) -> np.ndarray:
+    """The numbers of ``dtype`` nearest ``value``: two below it and two above."""
+    numpy_dtype = NUMPY_DTYPES[dtype]
+    near = np.asarray(value, numpy_dtype)
+    points = [near]
+    for direction in (-np.inf, np.inf):
+        step = near
+        for _ in range(3):
+            step = np.nextafter(step, np.asarray(direction, numpy_dtype))
+            points.append(step)
+    return np.unique(np.asarray(points, numpy_dtype))
+
+
+def _run(fn, x, mode, **options):
+    return apply(fn, tf.constant(x), options, mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["eager", "graph", "xla"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("t", THRESHOLDS)
+def test_keyword_thresholds_compare_as_given(t, dtype, mode):
+    """``hard_shrink(0.1f, threshold=0.1)`` keeps 0.1f (0.10000000149 > 0.1): a threshold
+    rounded to the dtype first gave 0, and ``x > t`` in ``threshold`` and ``relu`` the
+    same way. Gradients: 1 on the kept side, 0 on the other."""
+    x = _neighbours(t, dtype)
+    x = np.concatenate([x, -x])
+    exact = [Fraction(float(v)) for v in x.astype(np.float64)]
+    above, beyond = [v > Fraction(t) for v in exact], [abs(v) > Fraction(t) for v in exact]
+    want = np.where(beyond, x.astype(np.float64), 0.0)
+    run = _run(A.hard_shrink, x, mode, threshold=t)
+    np.testing.assert_array_equal(run.y, want)
+    np.testing.assert_array_equal(run.dy, np.where(beyond, 1.0, 0.0))
+    run = _run(A.threshold, x, mode, threshold=t, default_value=-2.0)
+    np.testing.assert_array_equal(run.y, np.where(above, x.astype(np.float64), -2.0))
+    np.testing.assert_array_equal(run.dy, np.where(above, 1.0, 0.0))
+    run = _run(A.relu, x, mode, threshold=t)
+    np.testing.assert_array_equal(run.y, np.where(above, x.astype(np.float64), 0.0))
+    np.testing.assert_array_equal(run.dy, np.where(above, 1.0, 0.0))
+
+
+@pytest.mark.parametrize("mode", ["eager", "graph", "xla"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("t", THRESHOLDS)
+def test_differences_from_keyword_thresholds_round_once(t, dtype, mode):
+    """``soft_shrink`` and ``relu``'s sloped side subtract the threshold: near it, ``x - t``
+    is small and a threshold rounded to the dtype first was off by its rounding (17x
+    float16's tolerance at t = 0.1). Within one step of the dtype at the exact difference."""
+    x = _neighbours(t, dtype)
+    x = np.concatenate([x, -x, np.asarray([3 * t, -5 * t, 0.0], NUMPY_DTYPES[dtype])])
+    exact = np.array([float(Fraction(float(v)) - Fraction(t)) for v in x.astype(np.float64)])
+    shrunk = np.array([float(math.copysign(max(abs(Fraction(float(v))) - Fraction(t), 0), v))
+                       for v in x.astype(np.float64)])
+    steps = np.array([ulp(v, dtype) for v in shrunk])
+    got = _run(A.soft_shrink, x, mode, threshold=t).y
+    assert np.all(np.abs(got - shrunk) <= steps), (x[np.abs(got - shrunk) > steps], got, shrunk)
+    assert np.array_equal(got == 0, shrunk == 0)  # the zeroed band is exact
+    got = _run(A.relu, x, mode, threshold=t, negative_slope=0.25).y
+    sloped = np.where(exact > 0, x.astype(np.float64), 0.25 * exact)
+    steps = np.array([ulp(v, dtype) for v in sloped])
+    assert np.all(np.abs(got - sloped) <= steps), (x[np.abs(got - sloped) > steps], got, sloped)

@@ -89,6 +89,26 @@ def test_prelu_rejects_bad_shared_axes():
         PReLU(shared_axes=0)
     with pytest.raises(ValueError, match="shared_axes"):
         PReLU(shared_axes=[4]).build((None, 3, 4))
+    with pytest.raises(TypeError, match="`shared_axes`.*float"):
+        PReLU(shared_axes=1.0)
+    with pytest.raises(TypeError, match="`shared_axes`.*str"):
+        PReLU(shared_axes="1")
+
+
+@pytest.mark.parametrize("make, argument, error", [
+    (lambda: L.ReLU(max_value=True), "max_value", TypeError),
+    (lambda: L.ReLU(max_value=float("nan")), "max_value", ValueError),
+    (lambda: L.ReLU(max_value="6"), "max_value", TypeError),
+    (lambda: L.ReLU(threshold=np.nan), "threshold", ValueError),
+    (lambda: L.ReLU(negative_slope=False), "negative_slope", TypeError),
+    (lambda: L.ELU(alpha=True), "alpha", TypeError),
+    (lambda: L.ThresholdedReLU(theta=float("nan")), "theta", ValueError),
+    (lambda: L.LeakyReLU(negative_slope=True), "negative_slope", TypeError),
+])
+def test_layers_refuse_bools_and_nan_as_numbers(make, argument, error):
+    # True would act as 1 and NaN would make every output NaN: both are slips
+    with pytest.raises(error, match=f"`{argument}`"):
+        make()
 
 
 def test_prelu_config_round_trip():
