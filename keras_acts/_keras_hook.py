@@ -153,11 +153,12 @@ def add_name(name: str, fn: Callable) -> bool:
         if not _unusable_as_a_string(dict.get(_TABLE, name)):
             return False
         _completions[name] = fn
-        return True
-    _TABLE[name] = fn
-    _added[name] = fn
-    # keras.activations.deserialize("name") rebuilds a function config from the
-    # table and then resolves it by its bare name among the custom objects.
+    else:
+        _TABLE[name] = fn
+        _added[name] = fn
+    # keras.activations.deserialize("name") answers a bare name from the custom
+    # objects before the table (and otherwise rebuilds a function config from the
+    # table and resolves it by that name among them).
     keras.saving.get_custom_objects().setdefault(name, fn)
     return True
 

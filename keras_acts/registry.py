@@ -96,9 +96,11 @@ def _add(spec: ActivationSpec, package: str) -> None:
             key = normalize(alias)
             taken = _index.get(key)
             if taken is not None and taken.fn is not spec.fn:
+                owner = ("registered with register_activation" if taken.family == "user"
+                         else "one of keras_acts's own")
                 raise ValueError(
-                    f"Activation name {alias!r} is already registered "
-                    f"(to keras_acts's {taken.name!r}); choose another `name`."
+                    f"Activation name {alias!r} is already taken by {taken.name!r} "
+                    f"({owner}); choose another `name`."
                 )
         if spec.family == "user":
             for alias in spec.names:
@@ -170,7 +172,9 @@ def register_activation(
     Raises:
         ValueError: the name (or an alias) is one of Keras's or keras_acts's
             own, or is already registered to another function.
-        TypeError: ``fn`` is not callable or ``name`` is not a string.
+        TypeError: ``fn`` is not callable, cannot be called with the tensor
+            alone (a second parameter without a default), or ``name`` is not
+            a string.
 
     Example:
 
@@ -197,6 +201,7 @@ def register_activation(
         if not name or name == "<lambda>":
             raise ValueError("`name` is required for a lambda.")
     _check_name(name, "name")
+    _check_takes_one_tensor(fn)
     with _lock:
         existing = _by_fn.get(id(fn))
         if existing is not None and existing.fn is fn:
@@ -250,6 +255,26 @@ def known_names() -> list[str]:
     with _lock:
         ours = [alias for s in _specs.values() for alias in s.names]
     return sorted(set(ours) | set(_keras_hook.keras_names()))
+
+
+def _check_takes_one_tensor(fn: Callable) -> None:
+    """A TypeError naming ``fn`` unless it can be called with the tensor alone, as
+    Keras layers call activations (its other parameters need defaults)."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):  # no signature to read (some builtins): trust it
+        return
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    takes_x = bool(positional) or any(p.kind is p.VAR_POSITIONAL for p in parameters)
+    required = [p.name for p in positional[1:] + [p for p in parameters if p.kind is p.KEYWORD_ONLY]
+                if p.default is p.empty]
+    if not takes_x or required:
+        problem = (f"its parameters {required} have no defaults" if required
+                   else "it takes no positional argument")
+        raise TypeError(
+            f"`fn` must be callable with the input tensor alone, as layers call activations, "
+            f"but {problem}: give them defaults, or bind them in a `def`."
+        )
 
 
 def _unknown_message(name: Any) -> str:

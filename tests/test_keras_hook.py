@@ -100,6 +100,13 @@ def test_threshold_is_completed_as_a_bare_string(spelling):
     assert keras.layers.Dense(2, activation=spelling).activation is keras_acts.activations.threshold
 
 
+def test_threshold_is_completed_in_kerass_deserialize_too():
+    # keras.activations.get("threshold") answers keras_acts's; deserialize must agree,
+    # or a config naming "threshold" would come back as a function no layer can call
+    assert keras.activations.deserialize("threshold") is keras_acts.activations.threshold
+    assert keras_acts.deserialize("threshold") is keras_acts.activations.threshold
+
+
 def test_importing_keras_acts_changes_none_of_kerass_entries(tmp_path):
     import subprocess
     import sys

@@ -251,6 +251,63 @@ def test_a_callable_without_a_name_is_a_type_error_naming_fn():
         keras_acts.get("half_elu_registry_test")
 
 
+def test_a_clash_with_a_users_name_says_whose_it_is():
+    def first_owner_registry_test(x):
+        return x
+
+    def second_owner_registry_test(x):
+        return -x
+
+    keras_acts.register_activation(first_owner_registry_test, "clashing_registry_test")
+    with pytest.raises(ValueError, match=r"'clashing_registry_test'.*register_activation"):
+        keras_acts.register_activation(second_owner_registry_test, "clashing_registry_test")
+    with pytest.raises(ValueError, match=r"'lisht'.*keras_acts's own"):
+        keras_acts.register_activation(second_owner_registry_test, "LiSHT")
+
+
+def test_a_function_needing_more_than_the_tensor_is_refused_at_registration():
+    """Layers call an activation with the tensor alone: a required second parameter would
+    fail only when a layer first runs, far from the registration."""
+
+    def scaled_registry_test(x, scale):
+        return scale * x
+
+    def keyword_registry_test(x, *, scale):
+        return scale * x
+
+    def nothing_registry_test():
+        return 0.0
+
+    for fn in (scaled_registry_test, keyword_registry_test, nothing_registry_test):
+        with pytest.raises(TypeError, match="`fn`.*tensor alone"):
+            keras_acts.register_activation(fn)
+        with pytest.raises(ValueError, match="Unknown"):
+            keras_acts.get(fn.__name__)
+
+    def defaults_registry_test(x, scale=2.0, *extra, shift=0.0, **more):
+        return scale * x + shift
+
+    keras_acts.register_activation(defaults_registry_test)
+    np.testing.assert_array_equal(keras_acts.get("defaults_registry_test")(np.float32([1.5])), [3.0])
+
+
+@pytest.mark.parametrize("text, argument, error", [
+    ("elu(alpha='x')", "alpha", TypeError),
+    ("elu(alpha=True)", "alpha", TypeError),
+    ("relu(threshold=None)", "threshold", TypeError),
+    ("relu(max_value=float('nan'))", None, ValueError),  # not a literal: refused by the parser
+    ("relu(max_value=-1.0)", "max_value", ValueError),
+    ("hard_tanh(min_val='a')", "min_val", TypeError),
+    ("gelu(approximate='yes')", "approximate", TypeError),
+    ("geglu(approximate=1)", "approximate", TypeError),
+    ("softplus(beta=0)", "beta", ValueError),
+    ("snake(frequency=[1.0])", "frequency", TypeError),
+])
+def test_bad_option_values_in_strings_name_the_option(text, argument, error):
+    with pytest.raises(error, match=f"`{argument}`" if argument else "literal"):
+        keras.layers.Dense(2, activation=text)
+
+
 def test_concurrent_registration_and_lookup():
     errors = []
     barrier = threading.Barrier(16)
