@@ -57,7 +57,8 @@ class Parameter:
         name: the weight's name; the layer takes ``<name>_initializer``,
             ``<name>_regularizer`` and ``<name>_constraint`` arguments.
         initializer: default initial value: a number, or anything
-            ``keras.initializers.get`` accepts.
+            ``keras.initializers.get`` accepts. An initializer object is copied
+            for each layer: unseeded, each layer draws its own values.
         constraint: default constraint (``keras.constraints.get`` identifier).
         regularizer: default regularizer.
         scalar: one value for the whole layer, whatever ``shared_axes`` says.
@@ -82,6 +83,15 @@ class ExactConstant(keras.initializers.Constant):
     def __call__(self, shape, dtype=None):
         dtype = tf.as_dtype(keras.backend.standardize_dtype(dtype))
         return tf.broadcast_to(tf.constant(self.value, dtype), shape)
+
+
+def _fresh(initializer):
+    """A copy of a default initializer object for one layer. Keras's unseeded random
+    initializers draw their seed when made and repeat it at every call: one object
+    shared by every layer would give every layer the same values."""
+    if isinstance(initializer, keras.initializers.Initializer):
+        return type(initializer).from_config(initializer.get_config())
+    return initializer
 
 
 def _initializer(value, argument):
@@ -125,7 +135,7 @@ class ParametricActivation(keras.layers.Layer):
         options = {}
         for p in self.parameters:
             options[f"{p.name}_initializer"] = _initializer(
-                kwargs.pop(f"{p.name}_initializer", p.initializer), f"{p.name}_initializer")
+                kwargs.pop(f"{p.name}_initializer", _fresh(p.initializer)), f"{p.name}_initializer")
             options[f"{p.name}_regularizer"] = keras.regularizers.get(
                 kwargs.pop(f"{p.name}_regularizer", p.regularizer))
             options[f"{p.name}_constraint"] = keras.constraints.get(
@@ -141,6 +151,11 @@ class ParametricActivation(keras.layers.Layer):
         self.per_channel = bool(per_channel)
         if isinstance(shared_axes, int):
             shared_axes = (shared_axes,)
+        if shared_axes is not None and not isinstance(shared_axes, (list, tuple)):
+            raise TypeError(
+                f"`shared_axes` must be an int, a list or tuple of ints, or None, "
+                f"got {type(shared_axes).__name__}: {shared_axes!r}"
+            )
         shared_axes = tuple(shared_axes or ())
         if not all(isinstance(a, int) and not isinstance(a, bool) and a != 0 for a in shared_axes):
             raise ValueError(

@@ -156,7 +156,7 @@ class APL(ParametricActivation):
     """
 
     parameters = (Parameter("a", 0.1, leading=("hinges",)),
-                  Parameter("b", keras.initializers.RandomUniform(-1.0, 1.0, seed=1337),
+                  Parameter("b", keras.initializers.RandomUniform(-1.0, 1.0),
                             leading=("hinges",)))
     default_sharing = "channel"
 

@@ -210,6 +210,36 @@ def test_maxout():
         L.Maxout(0)
 
 
+def test_maxout_passes_a_time_step_mask_on():
+    x = np.arange(24, dtype="float32").reshape(2, 3, 4)
+    mask = tf.constant([[True, True, False], [True, False, False]])
+    assert L.Maxout(2).supports_masking
+    np.testing.assert_array_equal(L.Maxout(2).compute_mask(x, mask).numpy(), mask.numpy())
+    assert L.Maxout(1, axis=1).compute_mask(x, mask) is None  # the masked axis is cut
+    # in a model: an LSTM after Maxout sees the Embedding's mask (masked steps keep the state)
+    tokens = np.array([[3, 5, 0, 0]])
+    inputs = keras.Input((None,), dtype="int32")
+    embedded = keras.layers.Embedding(10, 4, mask_zero=True)(inputs)
+    outputs = keras.layers.LSTM(3)(L.Maxout(2)(embedded))
+    model = keras.Model(inputs, outputs)
+    np.testing.assert_allclose(model(tokens).numpy(), model(tokens[:, :2]).numpy(), rtol=1e-6)
+
+
+def test_each_apl_layer_draws_its_own_hinges():
+    # a seeded initializer shared by every layer gave every APL the same hinges
+    first, second = L.APL(), L.APL()
+    first.build((None, 8))
+    second.build((None, 8))
+    assert not np.array_equal(first.b.numpy(), second.b.numpy())
+    keras.utils.set_random_seed(3)
+    again = L.APL()
+    again.build((None, 8))
+    keras.utils.set_random_seed(3)
+    same = L.APL()
+    same.build((None, 8))
+    np.testing.assert_array_equal(again.b.numpy(), same.b.numpy())  # reproducible with Keras's seed
+
+
 def test_rrelu_random_in_training_mean_at_inference_seedable():
     x = -np.ones((1, 1000), "float32")
     layer = L.RReLU(seed=7)
