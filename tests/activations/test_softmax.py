@@ -166,6 +166,23 @@ def test_large_softmax_checks_the_kernels_output(mode):
     np.testing.assert_allclose(got[2:], exact, rtol=1e-5, atol=1e-12)
 
 
+@pytest.mark.parametrize("mode", ["eager", "graph"])
+@pytest.mark.parametrize("name", ["softmax", "softmin", "log_softmax"])
+def test_large_inputs_of_rank_six_and_more(name, mode):
+    """oneDNN's softmax kernel refuses more than five axes (Keras's softmax fails on them):
+    large tensors, which take the kernel, of rank 6 and 7, along the last axis and another."""
+    fn = getattr(keras_acts.activations, name)
+    for shape in ((2, 2, 2, 2, 2, 2 ** 13), (2, 1, 2, 1, 2, 2, 2 ** 13)):
+        x = np.random.default_rng(1).normal(size=shape).astype(np.float32)
+        for axis in (-1, 1):
+            wide = np.moveaxis(x.astype(np.float64), axis, -1) * (-1 if name == "softmin" else 1)
+            z = wide - wide.max(axis=-1, keepdims=True)
+            exact = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+            exact = np.moveaxis(exact if name == "log_softmax" else np.exp(exact), -1, axis)
+            got = MODES[mode](lambda t, axis=axis: fn(t, axis=axis))(tf.constant(x)).numpy()
+            np.testing.assert_allclose(got, exact, rtol=1e-5, atol=1e-6 if name == "log_softmax" else 1e-12)
+
+
 def _sparsemax_float64(rows: np.ndarray) -> np.ndarray:
     """Sparsemax of each row in float64 NumPy by sorting (Martins & Astudillo, Algorithm 1)."""
     out = np.empty_like(rows, dtype=np.float64)
