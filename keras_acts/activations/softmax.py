@@ -350,7 +350,11 @@ def _sparsemax_finite(z):
 def _sparsemax_shifted(z):
     """:func:`_sparsemax_finite` of ``z`` whose max is 0."""
     newton = in_xla_context() and (not for_gpu() or is_large(z, FUSE_FROM) or not _size_known(z))
-    return tf.nn.relu(z - (_sparsemax_threshold(z)[0] if newton else _sorted_threshold(z)))
+    if newton:
+        return tf.nn.relu(z - _sparsemax_threshold(z)[0])
+    # float32 sums the sort in float64 (in float32 the running sums of a wide support
+    # were up to 15 ULP of the outputs off) and subtracts there: one rounding
+    return tf.cast(tf.nn.relu(tf.cast(z, tf.float64) - _sorted_threshold(z)), z.dtype)
 
 
 def _size_known(z):
@@ -362,13 +366,13 @@ def _size_known(z):
 
 
 def _sorted_threshold(z):
-    """The threshold ``tau`` by sorting (Martins & Astudillo, Algorithm 1)."""
-    ordered = tf.sort(z, axis=-1, direction="DESCENDING")
-    k = tf.range(1, tf.shape(z)[-1] + 1, dtype=z.dtype)
+    """The threshold ``tau`` by sorting (Martins & Astudillo, Algorithm 1), in float64."""
+    ordered = tf.cast(tf.sort(z, axis=-1, direction="DESCENDING"), tf.float64)  # sorts z's own dtype
+    k = tf.range(1, tf.shape(z)[-1] + 1, dtype=tf.float64)
     cumulative = tf.cumsum(ordered, axis=-1)
     # At least 1 for finite rows; NaN rows (the careful form's) could count none.
     support = tf.maximum(tf.reduce_sum(tf.cast(1 + k * ordered > cumulative, tf.int32), -1, keepdims=True), 1)
-    return (tf.gather(cumulative, support - 1, batch_dims=z.shape.rank - 1) - 1) / tf.cast(support, z.dtype)
+    return (tf.gather(cumulative, support - 1, batch_dims=z.shape.rank - 1) - 1) / tf.cast(support, tf.float64)
 
 
 def _sparsemax_threshold(z, start=None, count=None):

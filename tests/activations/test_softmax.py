@@ -7,6 +7,7 @@ told apart from +inf, in every run mode (eagerly, in a graph, inside XLA).
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 import tensorflow as tf
 
 import keras_acts
+from keras_acts.activations import _base
 
 MODES = {
     "eager": lambda f: f,
@@ -235,8 +237,6 @@ def test_sparsemax_iterates_inside_xla_but_for_a_gpu_s_small_tensors():
     """For a GPU a model's small logits keep the sort (no loop, which there waits for the
     host at each step); a large tensor, or one of unknown size, takes Newton's loop, as
     every tensor does on a CPU (whose XLA sorts slowly)."""
-    from keras_acts.activations import _base
-
     with _base.forms_for_gpu():
         small = _optimized_hlo(keras_acts.activations.sparsemax, tf.zeros([128, 10]))
         large = _optimized_hlo(keras_acts.activations.sparsemax, tf.zeros([64, 1024]))
@@ -393,3 +393,25 @@ def test_second_derivatives_of_rows_that_inside_xla_sum_in_one_reduction(mode, n
     else:
         expected = _gradient_penalty_gradient(reference, tf.constant(x64), tf.constant(weights)).numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("mode", ["graph", "xla"])
+def test_sparsemax_with_fusion_off_sums_its_sort_exactly_enough(mode):
+    """With fusion off (and inside XLA for a GPU's small logits) the threshold comes from
+    sorting and running sums; in float32 those sums of a wide support were up to 4.4
+    float32 steps of the row's largest logit off. Now each output is within one ULP of
+    the float64 algorithm plus the one rounding of ``x - max(x)`` in float32."""
+    rng = np.random.default_rng(5)
+    rows = np.stack([rng.normal(size=1040) * s for s in (0.001, 0.003, 0.01, 0.03)]
+                    + list(_sparsemax_rows(1040))).astype(np.float32)
+    keras_acts.config.set_xla_fusion(False)
+    try:
+        with _base.forms_for_gpu() if mode == "xla" else contextlib.nullcontext():
+            y = MODES[mode](keras_acts.activations.sparsemax)(tf.constant(rows)).numpy().astype(np.float64)
+    finally:
+        keras_acts.config.set_xla_fusion(True)
+    exact = _sparsemax_float64(rows)
+    scale = np.abs(rows).max(axis=-1, keepdims=True)
+    bound = np.spacing(exact.astype(np.float32)).astype(np.float64) + np.finfo(np.float32).eps * scale
+    worst = np.unravel_index(np.argmax(np.abs(y - exact) / bound), y.shape)
+    assert np.all(np.abs(y - exact) <= bound), (worst, y[worst], exact[worst])
