@@ -423,6 +423,8 @@ def _sine_relu_wave(x, epsilon, eighths, sine):
     :func:`with_float32_sine`'s ``sine`` (float64's sin is slow there)."""
     wide = as_float64(tf.minimum(x, constant(0.0, x)))
     if sine is not None:
+        if math.isinf(rounded(epsilon * math.sqrt(2), x)):  # the product can be finite
+            return constant(epsilon, x) * (constant(math.sqrt(2), x) * sine(wide, eighths))
         return constant(epsilon * math.sqrt(2), x) * sine(wide, eighths)
     sin, cos = tf.math.sin(wide), tf.math.cos(wide)
     wave = constant(epsilon, wide) * (sin + cos if eighths > 0 else sin - cos)

@@ -116,7 +116,7 @@ def _sigmoid_gate_in_xla(x, a):
     gate ``1 / (1 + e)`` is at least 1/2 and ``lo``'s sign moves it by at most
     ``2 |lo| e / (1 + e)^2``: half an ULP (without the sign the formula took 0.86x the
     time). Inside XLA at 2^24: 1.5-1.9x the copy's time, the float64 form 2.1-3.8x."""
-    limit = 110.0 / abs(a)  # sigmoid is 0 or 1 in float32 beyond |a x| = 110
+    limit = min(110.0 / abs(a), float(x.dtype.max))  # sigmoid is 0 or 1 in float32 beyond |a x| = 110
     xc = tf.clip_by_value(x, constant(-limit, x), constant(limit, x))
     head, tail = _halves(xc)
     a_hi, a_lo = _constant_halves(a)
@@ -464,7 +464,7 @@ def _softplus_from_output(x, beta):
     b = constant(beta, x)
     # Past beta * x = 40, softplus(beta x) / beta is x to every dtype's precision;
     # clamping first keeps beta * x from overflowing.
-    limit = constant(40.0 / beta, x)
+    limit = constant(min(40.0 / beta, float(x.dtype.max)), x)  # tiny beta: no limit
     return where(x > limit, x, softplus_kernel(b * tf.minimum(x, limit)) / b)
 
 
@@ -516,7 +516,7 @@ def softplus(x, beta=1.0):
     beta = real_number(beta, "beta", "positive")
     if beta == 1:
         return _unit_softplus(x)
-    return _softplus_from_output(x, float(beta))
+    return _softplus_from_output(x, beta)
 
 
 @activation("sparse_plus", family="smooth", reference="Blondel et al. 2019, arXiv:1901.02324")
