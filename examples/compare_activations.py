@@ -188,8 +188,18 @@ def save_curves(results: list[dict[str, Any]], output: pathlib.Path) -> pathlib.
     return output
 
 
+def _image_formats() -> set[str]:
+    """The file suffixes matplotlib writes (png, svg, pdf, ...)."""
+    from matplotlib.figure import Figure
+
+    return set(Figure().canvas.get_supported_filetypes())
+
+
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
@@ -222,13 +232,18 @@ def main(argv: list[str] | None = None) -> int:
             continue
         try:
             keras_acts.get(name)
-        except ValueError as error:
+        except (ValueError, TypeError) as error:  # a misspelt name, an option of the wrong type
             print(f"{parser.prog}: error: {error}", file=sys.stderr)
             return 2
         chosen[name] = name
     if not args.output.parent.is_dir():
         print(f"{parser.prog}: error: no such folder for --output: {args.output.parent}",
               file=sys.stderr)
+        return 2
+    formats = _image_formats()
+    if args.output.suffix.lstrip(".").lower() not in formats:  # checked before training, not after
+        print(f"{parser.prog}: error: --output must end in one of "
+              f"{', '.join('.' + f for f in sorted(formats))}, got {args.output}", file=sys.stderr)
         return 2
 
     print(f"Training the credit-default model with {len(chosen)} activations, "

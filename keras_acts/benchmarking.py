@@ -1730,21 +1730,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     add_arguments(parser)
     argv = list(sys.argv[1:] if argv is None else argv)
-    return run_from_args(parser.parse_args(argv), argv)
+    return run_from_args(parser.parse_args(argv), argv, parser.prog)
 
 
-def run_from_args(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    """Run (or re-render) the benchmark for parsed ``args``; write the report."""
+def _writable(path: str, option: str) -> str | None:
+    """Why ``path`` cannot be written (its folder is made if missing), or None. Checked
+    before measuring: a typo found after a run of 15-25 minutes would cost the run."""
+    if os.path.isdir(path):
+        return f"{option} must name a file, got a folder: {path}"
+    directory = os.path.dirname(path) or "."
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as error:
+        return f"cannot make the folder of {option} {path}: {error.strerror or error}"
+    if not os.access(directory, os.W_OK):
+        return f"cannot write {option} {path}: its folder is not writable"
+    return None
+
+
+def run_from_args(args: argparse.Namespace, argv: Sequence[str], prog: str = "keras-acts bench") -> int:
+    """Run (or re-render) the benchmark for parsed ``args``; write the report. Paths that
+    cannot be written or read give one line on stderr and status 2, before measuring."""
+    for path, option in ((args.output, "--output"), (args.json, "--json")):
+        problem = path and _writable(path, option)
+        if problem:
+            print(f"{prog}: error: {problem}", file=sys.stderr)
+            return 2
     if args.render:
-        with open(args.render, encoding="utf-8") as handle:
-            results = json.load(handle)
+        try:
+            with open(args.render, encoding="utf-8") as handle:
+                results = json.load(handle)
+        except (OSError, ValueError) as error:  # missing, a folder, not JSON
+            print(f"{prog}: error: cannot read --render {args.render}: {error}", file=sys.stderr)
+            return 2
         results["misses"] = evaluate(results)  # with this module's targets
     else:
         results = run(config_from_args(args), list(argv))
     report = render_markdown(results)
-    directory = os.path.dirname(args.output)
-    if directory:
-        os.makedirs(directory, exist_ok=True)
     with open(args.output, "w", encoding="utf-8") as handle:
         handle.write(report)
     if args.json:

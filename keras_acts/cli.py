@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import math
 import pathlib
 import re
 import sys
@@ -62,7 +63,7 @@ def _resolve(name: str):
 
     try:
         return keras_acts.get(name)
-    except ValueError as error:
+    except (ValueError, TypeError) as error:  # a misspelt name, an option of the wrong type
         raise UserError(error) from None
 
 
@@ -232,6 +233,9 @@ def _show(args: argparse.Namespace, prog: str) -> int:
     else:
         print("(Keras's own function)")
     shown = parameters(found.fn if found is not None else fn)
+    if isinstance(fn, registry.ConfiguredActivation):  # the values given, not the defaults
+        given = {f"{key}=": f"{key}={value!r}" for key, value in fn.options.items()}
+        shown = [next((v for k, v in given.items() if p.startswith(k)), p) for p in shown]
     print(f"parameters: {', '.join(shown) if shown else '(none)'}")
     print()
     print(inspect.getdoc(found.fn if found is not None else fn) or "(no docstring)")
@@ -243,7 +247,10 @@ def _show(args: argparse.Namespace, prog: str) -> int:
         "gated": " (output for the input [x, x])",
     }.get(kind, "")
     print(f"Values in float64{note}, derivative by tf.GradientTape:")
-    y, dy = evaluate(fn, args.at, dtype="float64")
+    try:
+        y, dy = evaluate(fn, args.at, dtype="float64")
+    except ValueError as error:  # an option the inputs cannot take ("softmax(axis=5)")
+        raise UserError(error) from None
     rows = [("x", "f(x)", "f'(x)")] + [
         (repr(float(x)), repr(float(v)), repr(float(d))) for x, v, d in zip(args.at, y, dy)
     ]
@@ -262,7 +269,11 @@ def _plot_arguments(parser: argparse.ArgumentParser) -> None:
         "--output", "-o", required=True, type=pathlib.Path, metavar="FILE",
         help="image file to write; the format follows the suffix (.png, .svg, .pdf)",
     )
-    parser.add_argument("--x-min", type=float, default=-10.0, help="left end of x (default: -10)")
+    parser.add_argument(
+        "--x-min", type=float, default=-10.0,
+        help="left end of x (default: -10); a negative number in exponent notation takes "
+        "an equals sign: --x-min=-1e3",
+    )
     parser.add_argument("--x-max", type=float, default=10.0, help="right end of x (default: 10)")
     parser.add_argument(
         "--no-derivative", dest="derivative", action="store_false",
@@ -282,12 +293,13 @@ def _plot(args: argparse.Namespace, prog: str) -> int:
 
     for name in args.names:
         _resolve(name)  # every name checked before anything is computed
+    if not (math.isfinite(args.x_min) and math.isfinite(args.x_max)):
+        raise UserError(f"--x-min and --x-max must be finite, got {args.x_min} and {args.x_max}")
     if not args.x_min < args.x_max:
         raise UserError(f"--x-min ({args.x_min}) must be less than --x-max ({args.x_max})")
     if args.num < 2 or (args.ncols is not None and args.ncols < 1):
         raise UserError("--num must be at least 2 and --ncols at least 1")
-    if not args.output.parent.is_dir():
-        raise UserError(f"the folder of --output does not exist: {args.output.parent}")
+    _check_output(args.output)
     try:
         figure = plot(
             args.names,
@@ -298,12 +310,25 @@ def _plot(args: argparse.Namespace, prog: str) -> int:
         )
     except ImportError as error:
         return _error(prog, error, status=1)
+    except ValueError as error:  # a range too wide, an option the inputs cannot take
+        raise UserError(error) from None
     try:
         figure.savefig(args.output, dpi=args.dpi)
-    except ValueError as error:  # an unsupported suffix
+    except (ValueError, OSError) as error:  # an unsupported suffix, a file that cannot be written
         raise UserError(f"could not write {args.output}: {error}") from None
     print(f"Wrote {args.output} ({', '.join(args.names)}, x from {args.x_min:g} to {args.x_max:g})")
     return 0
+
+
+def _check_output(path: pathlib.Path) -> None:
+    """A UserError unless ``path`` names a file to write, with a suffix, in an existing
+    folder: matplotlib would add ".png" to a name without one (and write ".png" for "")."""
+    if str(path) in ("", ".") or path.is_dir():
+        raise UserError(f"--output must name a file, got a folder: {str(path) or repr('')}")
+    if not path.suffix:
+        raise UserError(f"--output needs a suffix that names the format (.png, .svg, .pdf), got {path}")
+    if not path.parent.is_dir():
+        raise UserError(f"the folder of --output does not exist: {path.parent}")
 
 
 # --- demo ---------------------------------------------------------------------------------
@@ -331,7 +356,7 @@ def _bench(args: argparse.Namespace, prog: str) -> int:
     from keras_acts import benchmarking
 
     argv = args.argv[1:] if args.argv[:1] == ["bench"] else args.argv  # the options, not the verb
-    return benchmarking.run_from_args(args, argv)
+    return benchmarking.run_from_args(args, argv, prog)
 
 
 COMMANDS: tuple[Command, ...] = (

@@ -196,7 +196,9 @@ def load_credit_default(
         order is :func:`feature_names`.
 
     Raises:
-        ValueError: an unknown ``target`` or a ``test_fraction`` outside (0, 1).
+        ValueError: an unknown ``target``, a ``test_fraction`` outside (0, 1) or
+            one that leaves either set empty, or a negative ``seed``.
+        TypeError: ``test_fraction`` or ``seed`` is not a number.
         DataIntegrityError: the packaged CSV does not match its sha256.
 
     Example:
@@ -211,8 +213,15 @@ def load_credit_default(
     ((24000, 22), [0, 1, 2, 3])
     """
     _check_target(target)
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float, np.number)):
+        raise TypeError(f"`test_fraction` must be a number, got {type(test_fraction).__name__}: "
+                        f"{test_fraction!r}")
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"`test_fraction` must be between 0 and 1 (exclusive), got {test_fraction!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"`seed` must be an int, got {type(seed).__name__}: {seed!r}")
+    if seed < 0:
+        raise ValueError(f"`seed` must be non-negative, got {seed!r}")
     table = _table()
     columns = {name: i for i, name in enumerate(_COLUMNS)}
     names = feature_names(target)
@@ -223,6 +232,11 @@ def load_credit_default(
         y = _bin_repayment_status(table[:, columns[_BINNED_COLUMN]])
 
     train, test = _stratified_split(y, test_fraction, seed)
+    if not (len(train) and len(test)):
+        raise ValueError(
+            f"`test_fraction`={test_fraction!r} leaves the {'training' if len(test) else 'test'} "
+            f"set of the {len(y)} rows empty."
+        )
     x_train, x_test = x[train], x[test]
     if standardize:
         mean = x_train.mean(axis=0)

@@ -23,6 +23,7 @@ the accuracy of always guessing the most common class for comparison.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 
@@ -47,6 +48,16 @@ DEFAULT_SEED = 0
 BATCH_SIZE = 128
 
 
+def _model_name(prefix: str, activation_name: str) -> str:
+    """A Keras model name from an activation's name: a configured one
+    (``"leaky_relu(negative_slope=0.1)"``) holds characters Keras refuses in names.
+
+    >>> _model_name("default", "leaky_relu(negative_slope=0.1)")
+    'default_leaky_relu_negative_slope_0_1'
+    """
+    return re.sub(r"[^A-Za-z0-9_]+", "_", f"{prefix}_{activation_name}").strip("_")
+
+
 def build_binary_model(n_features: int, activation: str = DEFAULT_ACTIVATION) -> keras.Model:
     """The default classifier: two hidden layers with ``activation``, a sigmoid output."""
     model = keras.Sequential(
@@ -56,7 +67,7 @@ def build_binary_model(n_features: int, activation: str = DEFAULT_ACTIVATION) ->
             keras.layers.Dense(16, activation=activation),
             keras.layers.Dense(1, activation="sigmoid"),
         ],
-        name=f"default_{keras_acts.get(activation).__name__}",
+        name=_model_name("default", keras_acts.get(activation).__name__),
     )
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=1e-3),
@@ -116,11 +127,15 @@ def run(
 
     Raises:
         ValueError: an unknown ``activation`` name (the message lists the
-            closest known names) or ``epochs`` below 1.
+            closest known names), ``epochs`` below 1, ``seed`` outside
+            [0, 2**32), or ``verbose`` not 0, 1 or 2.
+        TypeError: ``epochs``, ``seed`` or ``verbose`` is not an int, or an
+            option in ``activation`` has the wrong type.
     """
     keras_acts.get(activation)  # fail fast, before any training, on a misspelt name
-    if epochs < 1:
-        raise ValueError(f"`epochs` must be at least 1, got {epochs!r}")
+    _check_int(epochs, "epochs", 1)
+    _check_int(seed, "seed", 0, _SEEDS)
+    _check_int(verbose, "verbose", 0, 3)
     start = time.perf_counter()
     metrics: dict[str, float] = {}
 
@@ -175,6 +190,29 @@ def format_summary(metrics: dict[str, float], activation: str = DEFAULT_ACTIVATI
     )
 
 
+_SEEDS = 2 ** 32  # keras.utils.set_random_seed takes seeds below this
+
+
+def _check_int(value, argument: str, low: int, high: int | None = None) -> None:
+    """A TypeError unless ``value`` is an int (not a bool), a ValueError unless
+    ``low <= value < high``; each names ``argument``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"`{argument}` must be an int, got {type(value).__name__}: {value!r}")
+    if value < low or (high is not None and value >= high):
+        bound = f"at least {low}" if high is None else f"from {low} to {high - 1}"
+        raise ValueError(f"`{argument}` must be {bound}, got {value!r}")
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value < _SEEDS:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {_SEEDS - 1}, got {value}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -197,7 +235,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         f"(default: {DEFAULT_ACTIVATION})",
     )
     parser.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED,
+        "--seed", type=_seed, default=DEFAULT_SEED,
         help=f"seed of the split, the initial weights and the shuffling (default: {DEFAULT_SEED})",
     )
     parser.add_argument(
@@ -210,11 +248,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def run_from_args(args: argparse.Namespace, prog: str) -> int:
     """Run the demo for parsed options; returns the exit status.
 
-    An unknown activation name gives one line on stderr and status 2, no traceback.
+    An unknown activation name (or an option of the wrong type in a parameterised
+    one) gives one line on stderr and status 2, no traceback.
     """
     try:
         keras_acts.get(args.activation)
-    except ValueError as error:
+    except (ValueError, TypeError) as error:  # a misspelt name, an option of the wrong type
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
     metrics = run(epochs=args.epochs, activation=args.activation, verbose=args.verbose, seed=args.seed)

@@ -337,8 +337,8 @@ def plot(
     >>> fig.axes[0].lines[1].get_ydata()[[0, -1]].tolist()   # relu' at -3 and 3
     [0.0, 1.0]
     """
-    if isinstance(names, (str, keras.layers.Layer)) or callable(names):
-        activations = [names]
+    if isinstance(names, (str, dict, keras.layers.Layer)) or callable(names):
+        activations = [names]  # a config dict is one activation, as in `evaluate`
     else:
         try:
             activations = list(names)
@@ -354,6 +354,10 @@ def plot(
         raise ValueError(f"`x_range` must be two numbers (x_min, x_max), got {x_range!r}") from None
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"`x_range` must be finite with x_min < x_max, got {x_range!r}")
+    if not math.isfinite(hi - lo):  # the grid's step would overflow: every point NaN
+        raise ValueError(f"`x_range` is too wide: x_max - x_min overflows, got {x_range!r}")
+    if not isinstance(derivative, (bool, np.bool_)):
+        raise TypeError(f"`derivative` must be True or False, got {derivative!r}")
     if isinstance(num, bool) or not isinstance(num, (int, np.integer)) or num < 2:
         raise ValueError(f"`num` must be an integer of at least 2, got {num!r}")
     bad_ncols = isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1

@@ -179,15 +179,47 @@ def test_plot_writes_a_png(tmp_path, capsys):
         (["plot", "relu", "-o", "{tmp}/x.png", "--x-min", "3", "--x-max", "-3"], "--x-min"),
         (["plot", "relu", "-o", "{tmp}/no/such/folder/x.png"], "does not exist"),
         (["plot", "relu", "-o", "{tmp}/x.unknownsuffix"], "could not write"),
+        # options of the wrong type, and values the inputs cannot take
+        (["show", "elu(alpha='x')"], "`alpha` must be a number"),
+        (["show", "relu(max_value=True)"], "`max_value`"),
+        (["show", "softmax(axis=5)"], "`axis`=5 is out of range"),
+        (["plot", "gelu(approximate='yes')", "-o", "{tmp}/x.png"], "`approximate`"),
+        (["plot", "softmax(axis=5)", "-o", "{tmp}/x.png"], "`axis`=5"),
+        (["plot", "relu", "-o", "{tmp}/x.png", "--x-max", "inf"], "finite"),
+        (["plot", "relu", "-o", "{tmp}/x.png", "--x-min=-1e308", "--x-max=1e308"], "too wide"),
+        # output paths matplotlib would quietly change (adding ".png") or cannot write
+        (["plot", "relu", "-o", "{tmp}/noext"], "suffix"),
+        (["plot", "relu", "-o", "{tmp}"], "folder"),
+        (["plot", "relu", "-o", ""], "folder"),
+        (["demo", "--activation", "elu(alpha='x')"], "`alpha` must be a number"),
+        (["bench", "--render", "{tmp}/missing.json", "--output", "{tmp}/r.md"], "cannot read --render"),
+        (["bench", "--render", "{tmp}/r.json", "--output", "{tmp}"], "--output must name a file"),
+        (["bench", "--render", "{tmp}/r.json", "--output", "{tmp}/r.json/r.md"], "cannot make the folder"),
     ],
 )
 def test_user_errors_exit_2_with_one_line(argv, message, tmp_path, capsys):
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    (tmp_path / "r.json").write_text("{}")
     assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.splitlines() == [err]
     assert err.startswith(f"keras-acts {argv[0]}: error: ") and message in err
     assert not (tmp_path / "x.png").exists()
+
+
+def test_show_prints_the_options_a_parameterised_name_was_given(capsys):
+    assert cli.main(["show", "elu(alpha=0.5)", "--at", "-1"]) == 0
+    out = capsys.readouterr().out
+    assert "parameters: alpha=0.5" in out
+    assert f"{0.5 * math.expm1(-1.0)!r}" in out  # the value at -1 is computed with 0.5 too
+
+
+def test_demo_seed_is_checked_by_the_parser(capsys):
+    for seed in ("-1", str(2 ** 32)):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(["demo", "--seed", seed])
+        assert exit_info.value.code == 2
+        assert "--seed: must be from 0 to 4294967295" in capsys.readouterr().err
 
 
 def test_plot_and_show_need_a_name(capsys):

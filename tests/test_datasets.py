@@ -137,8 +137,17 @@ def test_checksum_mismatch_is_a_clear_error():
         ({"target": "multiclass"}, "target"),
         ({"test_fraction": 0.0}, "test_fraction"),
         ({"test_fraction": 1.0}, "test_fraction"),
+        ({"test_fraction": 0.99999}, "leaves the training set"),  # would train on no rows
+        ({"test_fraction": 1e-9}, "leaves the test set"),
+        ({"seed": -1}, "`seed` must be non-negative"),
     ],
 )
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
+        load_credit_default(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{"test_fraction": "0.2"}, {"seed": 1.5}, {"seed": "a"}])
+def test_arguments_of_the_wrong_type(kwargs):
+    with pytest.raises(TypeError, match=f"`{next(iter(kwargs))}`"):
         load_credit_default(**kwargs)

@@ -1,5 +1,6 @@
 """The credit-default demo: trains once per test session and checks its metrics."""
 
+import numpy as np
 import pytest
 
 from keras_acts import demo
@@ -40,6 +41,28 @@ def test_default_activation_is_a_keras_acts_name():
 def test_unknown_activation_fails_before_training():
     with pytest.raises(ValueError, match="lisht"):
         demo.run(epochs=1, activation="lsiht", verbose=0)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"epochs": 1.5}, TypeError, "`epochs` must be an int"),
+    ({"epochs": True}, TypeError, "`epochs`"),
+    ({"epochs": "3"}, TypeError, "`epochs`"),
+    ({"epochs": 0}, ValueError, "`epochs` must be at least 1"),
+    ({"seed": -1}, ValueError, "`seed` must be from 0 to 4294967295"),
+    ({"seed": 2 ** 40}, ValueError, "`seed`"),
+    ({"verbose": 7}, ValueError, "`verbose`"),
+    ({"activation": "elu(alpha='x')"}, TypeError, "`alpha`"),
+])
+def test_bad_arguments_fail_before_training(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        demo.run(**kwargs)
+
+
+def test_a_parameterised_activation_makes_a_valid_model_name():
+    # Keras refuses "(", "=" and "," in names: the model could not be trained
+    model = demo.build_binary_model(3, "leaky_relu(0.1)")
+    assert model.name == "default_leaky_relu_negative_slope_0_1"
+    model.fit(np.zeros((4, 3), "float32"), np.zeros((4, 1), "float32"), epochs=1, verbose=0)
 
 
 def test_main_unknown_activation_one_line(capsys):

@@ -76,6 +76,13 @@ def test_compare_activations_model_builder(compare):
     assert len(learnable.trainable_weights) == len(demo_model.trainable_weights) + 2
 
 
+def test_compare_activations_checks_the_image_format_before_training(compare, tmp_path, capsys,
+                                                                     monkeypatch):
+    monkeypatch.setattr(compare, "compare", lambda *a, **k: pytest.fail("trained before the check"))
+    assert compare.main(["--activations", "relu", "--output", str(tmp_path / "auc.xyz")]) == 2
+    assert ".png" in capsys.readouterr().err
+
+
 def test_compare_activations_unknown_name_exits_2(compare, tmp_path, capsys):
     argv = ["--activations", "relu", "lsiht", "--output", str(tmp_path / "a.png")]
     assert compare.main(argv) == 2

@@ -191,6 +191,7 @@ def test_bad_names_raise_value_error(names, match):
     [
         ({"x_range": (1, 1)}, "x_min < x_max"),
         ({"x_range": (0, float("inf"))}, "finite"),
+        ({"x_range": (-1e308, 1e308)}, "too wide"),  # the grid's step overflowed: NaN lines
         ({"x_range": "ab"}, "two numbers"),
         ({"num": 1}, "num"),
         ({"ncols": 0}, "ncols"),
@@ -200,6 +201,13 @@ def test_bad_names_raise_value_error(names, match):
 def test_bad_options_raise_value_error(options, match):
     with pytest.raises(ValueError, match=match):
         plot("relu", **options)
+
+
+def test_a_config_dict_is_one_activation_and_derivative_must_be_a_bool():
+    fig = plot({"class_name": "function", "config": "relu"}, x_range=(-1, 1), num=3)
+    assert fig.axes[0].lines[0].get_ydata().tolist() == [0.0, 0.0, 1.0]
+    with pytest.raises(TypeError, match="derivative"):
+        plot("relu", derivative="no")
 
 
 def test_function_that_is_not_elementwise_is_explained():
