@@ -41,6 +41,8 @@ class ActivationSpec:
         reference: where the definition comes from (paper or library).
         family: the module grouping (``"rectifiers"``, ``"smooth"``, ...), or
             ``"user"`` for :func:`register_activation`.
+        needs: options without defaults (a user's ``f(x, scale)``): the name
+            then works only with them, as ``"name(scale=2.0)"``.
     """
 
     name: str
@@ -48,6 +50,7 @@ class ActivationSpec:
     aliases: tuple[str, ...] = ()
     reference: str = ""
     family: str = ""
+    needs: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -116,7 +119,8 @@ def _add(spec: ActivationSpec, package: str) -> None:
         _by_fn[id(spec.fn)] = spec
         for alias in spec.names:
             _index[normalize(alias)] = spec
-            _keras_hook.add_name(alias, spec.fn)
+            if not spec.needs:  # else Keras's lookup asks the registry, which explains
+                _keras_hook.add_name(alias, spec.fn)
 
 
 def _owned_by_keras_or_tensorflow(fn) -> bool:
@@ -172,9 +176,13 @@ def register_activation(
     Raises:
         ValueError: the name (or an alias) is one of Keras's or keras_acts's
             own, or is already registered to another function.
-        TypeError: ``fn`` is not callable, cannot be called with the tensor
-            alone (a second parameter without a default), or ``name`` is not
-            a string.
+        TypeError: ``fn`` is not callable, takes no tensor argument, or
+            ``name`` is not a string.
+
+    A function whose options have no defaults (``f(x, scale)``) is registered
+    too, but its name works only with them (``"f(scale=2.0)"``): the bare name
+    raises a ValueError where it is looked up, since layers call activations
+    with the tensor alone.
 
     Example:
 
@@ -201,7 +209,7 @@ def register_activation(
         if not name or name == "<lambda>":
             raise ValueError("`name` is required for a lambda.")
     _check_name(name, "name")
-    _check_takes_one_tensor(fn)
+    needs = _options_without_defaults(fn)
     with _lock:
         existing = _by_fn.get(id(fn))
         if existing is not None and existing.fn is fn:
@@ -211,7 +219,7 @@ def register_activation(
                 f"This function is already registered as {existing.name!r}; "
                 f"register it once, with `aliases` for further names."
             )
-        _add(ActivationSpec(name, fn, tuple(aliases), reference, "user"), USER_PACKAGE)
+        _add(ActivationSpec(name, fn, tuple(aliases), reference, "user", needs), USER_PACKAGE)
         if isinstance(fn, types.FunctionType) and fn.__name__ == "<lambda>":
             # Keras saves a function named "<lambda>" as its bytecode, never by a registered
             # name: named, it saves as "Custom>name" and reloads wherever it is registered
@@ -257,24 +265,19 @@ def known_names() -> list[str]:
     return sorted(set(ours) | set(_keras_hook.keras_names()))
 
 
-def _check_takes_one_tensor(fn: Callable) -> None:
-    """A TypeError naming ``fn`` unless it can be called with the tensor alone, as
-    Keras layers call activations (its other parameters need defaults)."""
+def _options_without_defaults(fn: Callable) -> tuple[str, ...]:
+    """The parameters after the tensor that ``fn`` needs (no default), or a TypeError
+    naming ``fn`` if it takes no tensor at all."""
     try:
         parameters = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):  # no signature to read (some builtins): trust it
-        return
+        return ()
     positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    takes_x = bool(positional) or any(p.kind is p.VAR_POSITIONAL for p in parameters)
-    required = [p.name for p in positional[1:] + [p for p in parameters if p.kind is p.KEYWORD_ONLY]
-                if p.default is p.empty]
-    if not takes_x or required:
-        problem = (f"its parameters {required} have no defaults" if required
-                   else "it takes no positional argument")
-        raise TypeError(
-            f"`fn` must be callable with the input tensor alone, as layers call activations, "
-            f"but {problem}: give them defaults, or bind them in a `def`."
-        )
+    if not positional and not any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        raise TypeError("`fn` must take the input tensor as its first argument, "
+                        f"got a function of ({', '.join(p.name for p in parameters)}).")
+    return tuple(p.name for p in positional[1:] + [p for p in parameters if p.kind is p.KEYWORD_ONLY]
+                 if p.default is p.empty)
 
 
 def _unknown_message(name: Any) -> str:
@@ -323,6 +326,12 @@ def _lookup_name(name: str) -> Callable:
         return _parse_call(name)
     found = _index.get(normalize(_strip_package(name)))
     if found is not None:
+        if found.needs:  # layers call activations with the tensor alone
+            example = ", ".join(f"{option}=..." for option in found.needs)
+            raise ValueError(
+                f"Activation {found.name!r} needs its options {list(found.needs)}: write it as "
+                f"'{found.name}({example})'."
+            )
         return found.fn
     keras_fn = _keras_hook.keras_lookup(name)
     if keras_fn is not None:

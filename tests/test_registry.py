@@ -265,9 +265,10 @@ def test_a_clash_with_a_users_name_says_whose_it_is():
         keras_acts.register_activation(second_owner_registry_test, "LiSHT")
 
 
-def test_a_function_needing_more_than_the_tensor_is_refused_at_registration():
-    """Layers call an activation with the tensor alone: a required second parameter would
-    fail only when a layer first runs, far from the registration."""
+def test_a_function_with_required_options_works_only_with_them():
+    """Layers call an activation with the tensor alone: a bare name whose function needs
+    more would fail only when a layer first ran. It is refused where it is looked up, with
+    the way to write it; the parameterised string works and saves."""
 
     def scaled_registry_test(x, scale):
         return scale * x
@@ -275,14 +276,22 @@ def test_a_function_needing_more_than_the_tensor_is_refused_at_registration():
     def keyword_registry_test(x, *, scale):
         return scale * x
 
+    for fn in (scaled_registry_test, keyword_registry_test):
+        assert keras_acts.register_activation(fn) is fn
+        with pytest.raises(ValueError, match=rf"needs its options \['scale'\].*{fn.__name__}\(scale=\.\.\.\)"):
+            keras_acts.get(fn.__name__)
+        with pytest.raises(ValueError, match="needs its options"):
+            keras.layers.Dense(2, activation=fn.__name__)
+        layer = keras.layers.Dense(1, activation=f"{fn.__name__}(scale=2.0)", kernel_initializer="ones")
+        np.testing.assert_array_equal(layer(np.float32([[1.5]])).numpy(), [[3.0]])
+
     def nothing_registry_test():
         return 0.0
 
-    for fn in (scaled_registry_test, keyword_registry_test, nothing_registry_test):
-        with pytest.raises(TypeError, match="`fn`.*tensor alone"):
-            keras_acts.register_activation(fn)
-        with pytest.raises(ValueError, match="Unknown"):
-            keras_acts.get(fn.__name__)
+    with pytest.raises(TypeError, match="`fn` must take the input tensor"):
+        keras_acts.register_activation(nothing_registry_test)
+    with pytest.raises(ValueError, match="Unknown"):
+        keras_acts.get("nothing_registry_test")
 
     def defaults_registry_test(x, scale=2.0, *extra, shift=0.0, **more):
         return scale * x + shift
@@ -299,7 +308,7 @@ def test_a_function_needing_more_than_the_tensor_is_refused_at_registration():
     ("relu(max_value=-1.0)", "max_value", ValueError),
     ("hard_tanh(min_val='a')", "min_val", TypeError),
     ("gelu(approximate='yes')", "approximate", TypeError),
-    ("geglu(approximate=1)", "approximate", TypeError),
+    ("geglu(approximate=2)", "approximate", TypeError),
     ("softplus(beta=0)", "beta", ValueError),
     ("snake(frequency=[1.0])", "frequency", TypeError),
 ])

@@ -271,10 +271,26 @@ def chunk_maxima(x: tf.Tensor, size: int, *counted: tf.Tensor) -> list[tf.Tensor
     return list(_xla_variadic_reduce(folded, inits, [1], reducer))
 
 
+_PLAIN = frozenset({float, int, bool, str, type(None)})
+
+
 def python_number(value: Any) -> Any:
-    """A NumPy integer or float scalar (``np.float32(0.5)``) as the Python number it
-    holds, as Keras takes them; anything else as it is (checks then say what is wrong)."""
-    return value.item() if isinstance(value, (np.integer, np.floating)) else value
+    """A NumPy scalar (``np.float32(0.5)``), a 0-d array or an eager 0-d tensor or
+    variable holding a number, as the Python number it holds, as Keras takes them;
+    anything else as it is (checks then say what is wrong)."""
+    if type(value) in _PLAIN:
+        return value
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return value.item()
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biuf":
+        return value.item()
+    if isinstance(value, (tf.Tensor, tf.Variable)) and value.shape.rank == 0 and (
+            value.dtype.is_floating or value.dtype.is_integer or value.dtype == tf.bool):
+        try:
+            return value.numpy().item()
+        except (AttributeError, NotImplementedError, TypeError, ValueError):
+            return value  # a symbolic tensor: the checks say it is not a number
+    return value
 
 
 def python_numbers(values: tuple) -> tuple:
@@ -289,34 +305,41 @@ _CONDITIONS = {
 }
 
 
-def real_number(value: Any, argument: str, condition: str | None = None) -> float:
+def real_number(value: Any, argument: str, condition: str | None = None, *,
+                allow_nan: bool = False) -> float:
     """An option's value as a float, or an error that names the option.
 
     Args:
         value: the value passed (NumPy scalars are taken as the numbers they hold).
         argument: the option's name, for the message.
         condition: ``None``, ``"positive"``, ``"non-negative"`` or ``"non-zero"``.
+        allow_nan: take NaN (a replacement value, as in ``threshold``).
 
     Raises:
         TypeError: ``value`` is not a real number; a bool (``alpha=True``) counts
             as a slip, not as 1.
         ValueError: ``value`` is NaN or fails ``condition``.
     """
-    if type(value) is float or type(value) is int:  # the common case, in 0.2 us
+    if type(value) is float:  # the common case, in 0.2 us
         if value == value and (condition is None or _CONDITIONS[condition](value)):
-            return float(value)
+            return value
     value = python_number(value)
     what = f"a {condition} number" if condition else "a number"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"`{argument}` must be {what}, got {type(value).__name__}: {value!r}")
-    if value != value or (condition and not _CONDITIONS[condition](value)):
+    try:
+        number = float(value)
+    except OverflowError:  # an int past float64's range
+        raise ValueError(f"`{argument}` must be {what} within float64's range, got {value!r}") from None
+    if (number != number and not allow_nan) or (condition and not _CONDITIONS[condition](number)):
         raise ValueError(f"`{argument}` must be {what}, got {value!r}")
-    return float(value)
+    return number
 
 
 def boolean(value: Any, argument: str) -> bool:
-    """An option's value as a bool (``np.bool_`` too), or a TypeError naming it."""
-    if isinstance(value, (bool, np.bool_)):
+    """An option's value as a bool (``np.bool_``, 0 and 1 too), or a TypeError naming it."""
+    value = python_number(value)
+    if isinstance(value, bool) or (type(value) is int and value in (0, 1)):
         return bool(value)
     raise TypeError(f"`{argument}` must be True or False, got {type(value).__name__}: {value!r}")
 
@@ -476,14 +499,26 @@ def constant(value: float, x: tf.Tensor) -> tf.Tensor:
     return tf.constant(value, dtype=x.dtype)
 
 
+@functools.lru_cache(maxsize=256)
 def _in_dtype(value: float, dtype: tf.DType) -> np.ndarray:
+    """``value`` rounded once to ``dtype`` (NumPy rounds correctly; an eager
+    ``tf.constant`` of a half type rounds through float32, twice)."""
     with np.errstate(over="ignore"):  # past the dtype's range: inf, as TensorFlow rounds
         return np.asarray(value, dtype.as_numpy_dtype)
 
 
 def rounded(value: float, x: tf.Tensor) -> float:
-    """``value`` rounded to ``x``'s dtype, as a Python float (``constant``'s value)."""
+    """``value`` rounded once to ``x``'s dtype, as a Python float."""
     return float(_in_dtype(value, x.dtype))
+
+
+def exact_constant(value: float, x: tf.Tensor) -> tf.Tensor:
+    """``value`` rounded once to ``x``'s dtype, as a constant: the number
+    :func:`rounded` gives, in every path (``constant`` of a half type eagerly can
+    round twice)."""
+    # a Python float, which TensorFlow's scalar cache takes (a NumPy value: 20 us more
+    # eagerly); it is a number of the dtype, so converting it rounds nothing
+    return tf.constant(float(_in_dtype(value, x.dtype)), dtype=x.dtype)
 
 
 def at_or_below(value: float, x: tf.Tensor) -> tf.Tensor:
@@ -494,10 +529,15 @@ def at_or_below(value: float, x: tf.Tensor) -> tf.Tensor:
     compare as given, where ``constant`` would round them first (``x <= 0.1`` in
     float32 would hold at ``x = 0.1f``, which is 0.10000000149).
     """
-    below = _in_dtype(value, x.dtype)
+    return tf.constant(_at_or_below(value, x.dtype), dtype=x.dtype)  # a float: see exact_constant
+
+
+@functools.lru_cache(maxsize=256)
+def _at_or_below(value: float, dtype: tf.DType) -> float:
+    below = _in_dtype(value, dtype)
     if float(below) > value:
-        below = np.nextafter(below, _in_dtype(-np.inf, x.dtype))
-    return tf.constant(below, dtype=x.dtype)
+        below = np.nextafter(below, _in_dtype(-np.inf, dtype))
+    return float(below)
 
 
 _WIDER = {tf.float16: tf.float32, tf.bfloat16: tf.float32, tf.float32: tf.float64}
@@ -943,6 +983,8 @@ def _beyond(dtype: tf.DType, args: tuple, kwargs: dict) -> bool:
     for values in (args, kwargs.values()):
         for v in values:
             if type(v) is float and not low <= abs(v) <= high and v != 0 and math.isfinite(v):
+                return True
+            if type(v) is int and abs(v) > high:  # (ints are never below the range)
                 return True
     return False
 

@@ -14,6 +14,7 @@ from keras_acts.activations._base import (
     minus,
     rounded,
     constant,
+    exact_constant,
     expm1_nonpositive,
     gradient_from_input,
     gradient_from_output,
@@ -35,7 +36,8 @@ def _slope(alpha, negative_slope, default):
             f"Pass the slope once: `alpha`={alpha!r} and `negative_slope`={negative_slope!r} differ."
         )
     slope = negative_slope if negative_slope is not None else alpha
-    return default if slope is None else real_number(slope, "negative_slope")
+    argument = "negative_slope" if negative_slope is not None else "alpha"
+    return default if slope is None else real_number(slope, argument)
 
 
 # float32 forms whose gradient is TensorFlow's one-kernel EluGrad / SeluGrad on the
@@ -339,14 +341,15 @@ def threshold(x, threshold=0.0, default_value=0.0):
     >>> threshold([-1., 0.5, 2.], threshold=1., default_value=-5.).numpy()
     array([-5., -5.,  2.], dtype=float32)
     """
-    threshold, default_value = real_number(threshold, "threshold"), real_number(default_value, "default_value")
+    threshold = real_number(threshold, "threshold")
+    default_value = real_number(default_value, "default_value", allow_nan=True)  # NaN: a marker
     # From the output when no replacement (as stored in x's dtype) lies above the threshold
     replaced = _threshold_from_output if rounded(default_value, x) <= threshold else _threshold_from_input
     return replaced(x, threshold, default_value)
 
 
 def _threshold_formula(x, threshold, default_value):
-    return where(x <= at_or_below(threshold, x), constant(default_value, x), x)
+    return where(x <= at_or_below(threshold, x), exact_constant(default_value, x), x)
 
 
 def _passed(dy, kept, threshold, _):

@@ -57,8 +57,8 @@ class Parameter:
         name: the weight's name; the layer takes ``<name>_initializer``,
             ``<name>_regularizer`` and ``<name>_constraint`` arguments.
         initializer: default initial value: a number, or anything
-            ``keras.initializers.get`` accepts. An initializer object is copied
-            for each layer: unseeded, each layer draws its own values.
+            ``keras.initializers.get`` accepts. One of Keras's initializer objects
+            is copied for each layer: unseeded, each layer draws its own values.
         constraint: default constraint (``keras.constraints.get`` identifier).
         regularizer: default regularizer.
         scalar: one value for the whole layer, whatever ``shared_axes`` says.
@@ -85,11 +85,16 @@ class ExactConstant(keras.initializers.Constant):
         return tf.broadcast_to(tf.constant(self.value, dtype), shape)
 
 
+_DEFAULT = object()  # an argument not given
+
+
 def _fresh(initializer):
-    """A copy of a default initializer object for one layer. Keras's unseeded random
-    initializers draw their seed when made and repeat it at every call: one object
-    shared by every layer would give every layer the same values."""
-    if isinstance(initializer, keras.initializers.Initializer):
+    """A copy of a default initializer object of Keras's for one layer. Keras's unseeded
+    random initializers draw their seed when made and repeat it at every call: one object
+    shared by every layer would give every layer the same values. Other objects (one of
+    yours, whose config may not rebuild it) are used as they are."""
+    keras_own = type(initializer).__module__.split(".")[0] == "keras"
+    if keras_own and isinstance(initializer, keras.initializers.Initializer):
         return type(initializer).from_config(initializer.get_config())
     return initializer
 
@@ -134,8 +139,9 @@ class ParametricActivation(keras.layers.Layer):
     def __init__(self, shared_axes=None, per_channel=None, **kwargs):
         options = {}
         for p in self.parameters:
+            given = kwargs.pop(f"{p.name}_initializer", _DEFAULT)
             options[f"{p.name}_initializer"] = _initializer(
-                kwargs.pop(f"{p.name}_initializer", _fresh(p.initializer)), f"{p.name}_initializer")
+                _fresh(p.initializer) if given is _DEFAULT else given, f"{p.name}_initializer")
             options[f"{p.name}_regularizer"] = keras.regularizers.get(
                 kwargs.pop(f"{p.name}_regularizer", p.regularizer))
             options[f"{p.name}_constraint"] = keras.constraints.get(

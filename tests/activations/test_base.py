@@ -18,6 +18,7 @@ from keras_acts.activations._base import (
     where,
 )
 
+import keras_acts
 from keras_acts import activations as A
 
 from .numerics_tools import DTYPES, NUMPY_DTYPES, apply, ulp
@@ -432,3 +433,42 @@ def test_differences_from_keyword_thresholds_round_once(t, dtype, mode):
     sloped = np.where(exact > 0, x.astype(np.float64), 0.25 * exact)
     steps = np.array([ulp(v, dtype) for v in sloped])
     assert np.all(np.abs(got - sloped) <= steps), (x[np.abs(got - sloped) > steps], got, sloped)
+
+
+def test_options_given_as_0d_arrays_and_eager_tensors_are_the_numbers_they_hold():
+    x = tf.constant([-2.0, 0.25, 1.0])
+    np.testing.assert_array_equal(A.relu(x, threshold=np.array(0.5)).numpy(), [0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(A.relu(x, max_value=tf.constant(0.5)).numpy(), [0.0, 0.25, 0.5])
+    np.testing.assert_allclose(A.elu(x, alpha=tf.constant(0.5)).numpy(), [0.5 * math.expm1(-2.0), 0.25, 1.0],
+                               rtol=1e-6)
+    np.testing.assert_array_equal(A.hard_tanh(x, tf.constant(-1.0), tf.Variable(0.5)).numpy(), [-1.0, 0.25, 0.5])
+    np.testing.assert_array_equal(A.gelu(x, approximate=1).numpy(), A.gelu(x, approximate=True).numpy())
+    with pytest.raises(TypeError, match="`approximate`"):
+        A.gelu(x, approximate=2)
+    with pytest.raises(TypeError, match="`threshold`"):
+        A.relu(x, threshold=np.array([0.5, 1.0]))  # not one number
+    with pytest.raises(ValueError, match="`alpha`.*float64's range"):
+        A.elu(x, alpha=10 ** 400)
+    with pytest.raises(TypeError, match="`alpha`"):  # the name the caller used
+        A.leaky_relu(x, alpha="0.1")
+
+
+def test_threshold_takes_nan_as_its_replacement():
+    # PyTorch's Threshold(threshold, value) takes any value, NaN included (a marker)
+    y = A.threshold(tf.constant([-1.0, 2.0]), threshold=0.0, default_value=float("nan")).numpy()
+    assert np.isnan(y[0]) and y[1] == 2.0
+
+
+@pytest.mark.parametrize("mode", ["eager", "graph", "xla"])
+def test_threshold_rounds_its_replacement_once_in_every_path(mode):
+    """An eager bfloat16 constant rounds through float32 (twice): the replacement stored
+    and the one the gradient's choice read could differ, and with them the gradient."""
+    threshold, replacement = 1 + 2 ** -7, 1 + 3 * 2 ** -8 - 2 ** -40  # rounds once to 1 + 2^-7
+    keras_acts.config.set_xla_fusion(False)  # eagerly, op by op
+    try:
+        run = _run(A.threshold, np.asarray([0.5, 2.0], NUMPY_DTYPES["bfloat16"]), mode,
+                   threshold=threshold, default_value=replacement)
+    finally:
+        keras_acts.config.set_xla_fusion(True)
+    np.testing.assert_array_equal(run.y, [1 + 2 ** -7, 2.0])
+    np.testing.assert_array_equal(run.dy, [0.0, 1.0])

@@ -55,6 +55,7 @@ CASES = [
     (A.leaky_relu, _leaky_relu, {"negative_slope": 1e5}, "float16"),  # past 65504
     (A.leaky_relu, _leaky_relu, {"negative_slope": 1e-6}, "float16"),  # below its normal numbers
     (A.leaky_relu, _leaky_relu, {"negative_slope": 1e39}, "bfloat16"),
+    (A.leaky_relu, _leaky_relu, {"negative_slope": 10 ** 39}, "float32"),  # an int, as large
 ]
 
 

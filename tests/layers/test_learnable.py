@@ -240,6 +240,30 @@ def test_each_apl_layer_draws_its_own_hinges():
     np.testing.assert_array_equal(again.b.numpy(), same.b.numpy())  # reproducible with Keras's seed
 
 
+def test_a_default_initializer_of_ones_own_class_is_used_as_it_is():
+    # its config need not rebuild it (Keras's base get_config() is {}): no copy is made
+    class Fixed(keras.initializers.Initializer):
+        def __init__(self, value):
+            self.value = value
+
+        def __call__(self, shape, dtype=None):
+            return tf.fill(shape, tf.constant(self.value, dtype))
+
+    class Scaled(L.ParametricActivation):
+        parameters = (L.Parameter("scale", Fixed(0.25)),)
+        default_sharing = "channel"
+
+        def formula(self, x, scale):
+            return scale * x
+
+    layer = Scaled()
+    layer.build((None, 2))
+    np.testing.assert_array_equal(layer.scale.numpy(), [0.25, 0.25])
+    other = Scaled(scale_initializer=0.5)
+    other.build((None, 2))
+    np.testing.assert_array_equal(other.scale.numpy(), [0.5, 0.5])
+
+
 def test_rrelu_random_in_training_mean_at_inference_seedable():
     x = -np.ones((1, 1000), "float32")
     layer = L.RReLU(seed=7)
