@@ -98,6 +98,8 @@ def _is_layer_class(obj: Any) -> bool:
 
 
 def _label(activation: Any) -> str:
+    if activation is None:  # get(None) is linear
+        return "linear"
     if isinstance(activation, str):
         return activation.strip()
     if isinstance(activation, keras.layers.Layer):
@@ -216,7 +218,10 @@ def evaluate(
     ([0.5], [0.731059])
     """
     kind = _check_kind(kind)
-    x = np.asarray(x, dtype=np.float64)
+    try:
+        x = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"`x` must be numbers, got {x!r}") from None
     if x.ndim != 1:
         raise ValueError(f"`x` must be one-dimensional, got shape {x.shape}")
     if _is_layer_class(activation):
@@ -226,12 +231,7 @@ def evaluate(
 
     fn = registry.get(activation)
     kind = kind or kind_of(fn)
-    try:
-        dtype = tf.as_dtype(dtype)
-    except TypeError as error:
-        raise ValueError(f"`dtype` must be a floating type, got {dtype!r}") from error
-    if not dtype.is_floating:
-        raise ValueError(f"`dtype` must be a floating type, got {dtype.name!r}")
+    dtype = _float_dtype(dtype)
     points = tf.constant(x, dtype=dtype)
     with tf.GradientTape() as tape:
         tape.watch(points)
@@ -276,7 +276,21 @@ def _axes_list(ax: Any, count: int) -> list:
     axes = list(np.ravel(np.asarray(ax, dtype=object))) if not hasattr(ax, "plot") else [ax]
     if len(axes) != count:
         raise ValueError(f"`ax` must hold one Axes per activation ({count}), got {len(axes)}")
+    for one in axes:
+        if not (hasattr(one, "plot") and hasattr(one, "figure")):
+            raise TypeError(f"`ax` must be matplotlib Axes, got {type(one).__name__}: {one!r}")
     return axes
+
+
+def _float_dtype(dtype: Any) -> tf.DType:
+    """``dtype`` as a floating TensorFlow dtype, or a ValueError naming ``dtype``."""
+    try:
+        found = tf.as_dtype(dtype)
+    except TypeError as error:
+        raise ValueError(f"`dtype` must be a floating type, got {dtype!r}") from error
+    if not found.is_floating:
+        raise ValueError(f"`dtype` must be a floating type, got {found.name!r}")
+    return found
 
 
 def plot(
@@ -364,6 +378,7 @@ def plot(
     if ncols is not None and bad_ncols:
         raise ValueError(f"`ncols` must be a positive integer or None, got {ncols!r}")
     _check_kind(kind)
+    _float_dtype(dtype)  # checked for layers too, which compute in their own
 
     # Evaluate everything first: an unknown name fails before any figure exists.
     x = np.linspace(lo, hi, int(num))

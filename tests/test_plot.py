@@ -203,6 +203,16 @@ def test_bad_options_raise_value_error(options, match):
         plot("relu", **options)
 
 
+def test_careless_arguments_are_named():
+    assert plot([None], x_range=(-1, 1), num=3).axes[0].get_title() == "linear"
+    with pytest.raises(TypeError, match="`ax` must be matplotlib Axes"):
+        plot("relu", ax="x")
+    with pytest.raises(ValueError, match="`dtype`"):
+        plot(keras_acts.layers.PReLU(), dtype="floot")  # a layer computes in its own dtype
+    with pytest.raises(ValueError, match="`x` must be numbers"):
+        evaluate("relu", ["a"])
+
+
 def test_a_config_dict_is_one_activation_and_derivative_must_be_a_bool():
     fig = plot({"class_name": "function", "config": "relu"}, x_range=(-1, 1), num=3)
     assert fig.axes[0].lines[0].get_ydata().tolist() == [0.0, 0.0, 1.0]
