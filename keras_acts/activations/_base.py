@@ -540,22 +540,35 @@ def _at_or_below(value: float, dtype: tf.DType) -> float:
     return float(below)
 
 
-_WIDER = {tf.float16: tf.float32, tf.bfloat16: tf.float32, tf.float32: tf.float64}
+def negative_part_minus(x: tf.Tensor, value: float) -> tf.Tensor:
+    """``min(x - value, 0)`` rounded once, for a Python number ``value``: see
+    :func:`positive_part_minus`."""
+    return _part_minus(x, value, tf.minimum)
 
 
-def minus(x: tf.Tensor, value: float) -> tf.Tensor:
-    """``x - value`` rounded once (or twice, through a wider type), for a Python
-    number ``value``. Near ``value`` the difference is small, and ``x - constant``
-    would be off by the rounding of ``value`` to ``x``'s dtype (17x float16's
-    tolerance for a threshold of 0.1, and the wrong sign on one side). A value the
-    dtype holds (0.5, 1.0; every float64) costs one subtraction; any other is
-    subtracted in the next wider type. (``(x - hi) - lo`` with ``hi + lo = value``
-    would be one op fewer, but TensorFlow's graph optimizer and XLA both fold the
-    two constants back into ``hi + lo``.)"""
+def positive_part_minus(x: tf.Tensor, value: float) -> tf.Tensor:
+    """``max(x - value, 0)`` rounded once, for a Python number ``value``.
+
+    Near ``value`` the difference is small, and ``x - constant`` would be off by the
+    rounding of ``value`` to ``x``'s dtype (17x float16's tolerance for a threshold of
+    0.1, and 0 where the answer is not). A value the dtype holds (0.5, 1.0; every
+    float64) costs a subtraction and the max. Any other is split, ``hi + lo = value``:
+    ``max(x - hi, lo) - lo``, where ``x - hi`` is exact near ``value`` (``(x - hi) - lo``
+    would do too, but TensorFlow's graph optimizer and XLA fold its two constants back
+    into one). Half types subtract in float32, which holds ``value`` closely enough.
+    """
+    return _part_minus(x, value, tf.maximum)
+
+
+def _part_minus(x: tf.Tensor, value: float, part) -> tf.Tensor:
     if rounded(value, x) == value:
-        return x - constant(value, x)
-    wider = _WIDER[x.dtype]
-    return tf.cast(tf.cast(x, wider) - tf.constant(value, wider), x.dtype)
+        return part(x - constant(value, x), constant(0.0, x))
+    if x.dtype in _HALF:
+        wide = tf.cast(x, tf.float32)
+        return tf.cast(part(wide - tf.constant(value, tf.float32), tf.constant(0.0, tf.float32)), x.dtype)
+    hi = rounded(value, x)
+    lo = tf.constant(float(_in_dtype(value - hi, x.dtype)), dtype=x.dtype)
+    return part(x - tf.constant(hi, dtype=x.dtype), lo) - lo
 
 
 def _kept(keep: str, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, ...]:

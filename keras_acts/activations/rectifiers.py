@@ -11,7 +11,7 @@ from keras_acts.activations._base import (
     activation,
     as_float64,
     at_or_below,
-    minus,
+    negative_part_minus,
     rounded,
     constant,
     exact_constant,
@@ -149,7 +149,7 @@ def relu(x, alpha=None, max_value=None, threshold=0.0, *, negative_slope=None):
         positive = tf.clip_by_value(positive, constant(0.0, x), constant(max_value, x))
     if slope == 0:
         return positive
-    below = tf.minimum(minus(x, threshold), constant(0.0, x))
+    below = negative_part_minus(x, threshold)
     return positive + constant(slope, x) * below
 
 

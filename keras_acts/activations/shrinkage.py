@@ -7,7 +7,7 @@ import tensorflow as tf
 from keras_acts.activations._base import (
     activation,
     at_or_below,
-    minus,
+    positive_part_minus,
     rounded,
     constant,
     gradient_from_input,
@@ -106,9 +106,9 @@ def _soft_shrink(x, threshold):
     if rounded(threshold, x) == threshold:  # 0.5, 1.0: exact, one clip and a subtraction
         t = constant(threshold, x)
         return x - tf.clip_by_value(x, -t, t)
-    # |x| - threshold rounded once (the rounding is monotone: <= 0 exactly where |x| is
-    # within the threshold as given, so the zeroed band is exact too)
-    return tf.math.sign(x) * tf.nn.relu(minus(tf.abs(x), threshold))
+    # max(|x| - threshold, 0) rounded once: 0 exactly where |x| is within the threshold
+    # as given (the roundings are monotone), so the zeroed band is exact too
+    return tf.math.sign(x) * positive_part_minus(tf.abs(x), threshold)
 
 
 @activation("soft_shrink", aliases=("softshrink",), family="shrinkage", upcast_half=False,
