@@ -490,13 +490,18 @@ def _one_static_shape(*tensors: tf.Tensor) -> bool:
 
 
 def constant(value: float, x: tf.Tensor) -> tf.Tensor:
-    """``value`` in ``x``'s dtype (constants must not round through float32).
+    """``value`` rounded once to ``x``'s dtype (constants must not round through
+    float32: an eager ``tf.constant`` of a half type does, rounding twice, so half
+    types take NumPy's rounding, a number of the dtype that converts exactly).
 
     Also the way to give ``tf.where`` a constant branch: a ``zeros_like(x)`` of
     a static shape is folded by Grappler into a constant tensor of that shape,
     one per layer, held for the whole training step.
     """
-    return tf.constant(value, dtype=x.dtype)
+    dtype = x.dtype
+    if dtype is tf.float16 or dtype is tf.bfloat16:
+        value = float(_in_dtype(value, dtype))
+    return tf.constant(value, dtype=dtype)
 
 
 @functools.lru_cache(maxsize=256)
@@ -512,15 +517,6 @@ def rounded(value: float, x: tf.Tensor) -> float:
     return float(_in_dtype(value, x.dtype))
 
 
-def exact_constant(value: float, x: tf.Tensor) -> tf.Tensor:
-    """``value`` rounded once to ``x``'s dtype, as a constant: the number
-    :func:`rounded` gives, in every path (``constant`` of a half type eagerly can
-    round twice)."""
-    # a Python float, which TensorFlow's scalar cache takes (a NumPy value: 20 us more
-    # eagerly); it is a number of the dtype, so converting it rounds nothing
-    return tf.constant(float(_in_dtype(value, x.dtype)), dtype=x.dtype)
-
-
 def at_or_below(value: float, x: tf.Tensor) -> tf.Tensor:
     """The largest number of ``x``'s dtype at or below ``value``, as a constant.
 
@@ -529,7 +525,9 @@ def at_or_below(value: float, x: tf.Tensor) -> tf.Tensor:
     compare as given, where ``constant`` would round them first (``x <= 0.1`` in
     float32 would hold at ``x = 0.1f``, which is 0.10000000149).
     """
-    return tf.constant(_at_or_below(value, x.dtype), dtype=x.dtype)  # a float: see exact_constant
+    # a Python float, which TensorFlow's scalar cache takes (a NumPy value: 20 us more
+    # eagerly); it is a number of the dtype, so converting it rounds nothing
+    return tf.constant(_at_or_below(value, x.dtype), dtype=x.dtype)
 
 
 @functools.lru_cache(maxsize=256)

@@ -14,7 +14,6 @@ from keras_acts.activations._base import (
     negative_part_minus,
     rounded,
     constant,
-    exact_constant,
     expm1_nonpositive,
     gradient_from_input,
     gradient_from_output,
@@ -349,7 +348,7 @@ def threshold(x, threshold=0.0, default_value=0.0):
 
 
 def _threshold_formula(x, threshold, default_value):
-    return where(x <= at_or_below(threshold, x), exact_constant(default_value, x), x)
+    return where(x <= at_or_below(threshold, x), constant(default_value, x), x)
 
 
 def _passed(dy, kept, threshold, _):
