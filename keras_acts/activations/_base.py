@@ -559,13 +559,13 @@ def positive_part_minus(x: tf.Tensor, value: float) -> tf.Tensor:
 
 
 def _part_minus(x: tf.Tensor, value: float, part) -> tf.Tensor:
-    if rounded(value, x) == value:
+    hi = rounded(value, x)
+    if hi == value:
         return part(x - constant(value, x), constant(0.0, x))
     if x.dtype in _HALF:
         wide = tf.cast(x, tf.float32)
         return tf.cast(part(wide - tf.constant(value, tf.float32), tf.constant(0.0, tf.float32)), x.dtype)
-    hi = rounded(value, x)
-    lo = tf.constant(float(_in_dtype(value - hi, x.dtype)), dtype=x.dtype)
+    lo = tf.constant(rounded(value - hi, x), dtype=x.dtype)
     return part(x - tf.constant(hi, dtype=x.dtype), lo) - lo
 
 
@@ -979,10 +979,12 @@ def activation(
     return decorator
 
 
+# Each float dtype's smallest normal number (CPUs flush what lies below it to 0).
+SMALLEST_NORMAL = {tf.float16: 2.0 ** -14, tf.bfloat16: 2.0 ** -126,
+                   tf.float32: 2.0 ** -126, tf.float64: 2.0 ** -1022}
 # The range of each dtype a formula computes in, and the next wider one.
-_RANGE = {tf.float16: (2.0 ** -14, float(tf.float16.max)),  # smallest normal, largest
-          tf.bfloat16: (2.0 ** -126, float(tf.bfloat16.max)),
-          tf.float32: (2.0 ** -126, float(tf.float32.max))}
+_RANGE = {dtype: (SMALLEST_NORMAL[dtype], float(dtype.max))
+          for dtype in (tf.float16, tf.bfloat16, tf.float32)}
 _NEXT_WIDER = {tf.float16: tf.float32, tf.bfloat16: tf.float32, tf.float32: tf.float64}
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import tensorflow as tf
 
 from keras_acts.activations._base import (
@@ -18,6 +17,7 @@ from keras_acts.activations._base import (
     is_float64,
     polynomial,
     boolean,
+    SMALLEST_NORMAL,
     real_number,
     softplus_kernel,
     softplus_of_exp,
@@ -468,10 +468,6 @@ def _softplus_from_output(x, beta):
     return where(x > limit, x, softplus_kernel(b * tf.minimum(x, limit)) / b)
 
 
-# The formulas see float32 or float64 (float16 and bfloat16 arrive upcast).
-_SMALLEST_NORMAL = {tf.float32: float(np.finfo(np.float32).tiny),
-                    tf.float64: float(np.finfo(np.float64).tiny)}
-
 
 def _squareplus_gradient(dy, y, b):
     # squareplus'(x) = y^2 / (y^2 + b / 4), as 1 / (1 + (b / 4) / y^2): 1 where y^2
@@ -562,7 +558,7 @@ def squareplus(x, b=4.0):
     b = real_number(b, "b", "non-negative")
     if b == 0:  # (x + |x|) / 2 is relu; its kink at 0 has gradient 0, as relu's
         return tf.nn.relu(x)
-    if b < 4 * _SMALLEST_NORMAL[x.dtype]:
+    if b < 4 * SMALLEST_NORMAL[x.dtype]:
         # y(0)^2 = b / 4 would be subnormal, which the CPU flushes to 0 (b itself too):
         # b / (2 s) would be 0 / 0 at x = 0. float64 holds it; beyond float64, relu.
         if is_float64(x):
