@@ -35,7 +35,7 @@ import numpy as np
 
 import keras_acts
 from keras_acts.datasets import load_credit_default
-from keras_acts.demo import BATCH_SIZE, build_binary_model
+from keras_acts.demo import BATCH_SIZE, build_binary_model, positive_int, seed_argument
 
 DEFAULT_EPOCHS = 5
 DEFAULT_OUTPUT = "compare_activations.png"
@@ -195,23 +195,13 @@ def _image_formats() -> set[str]:
     return set(Figure().canvas.get_supported_filetypes())
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
     """The command line; returns the exit status (2 for an unknown activation)."""
     parser = argparse.ArgumentParser(
         prog="python examples/compare_activations.py",
         description="Train the credit-default model with several activations and compare them.",
     )
-    parser.add_argument("--epochs", type=_positive_int, default=DEFAULT_EPOCHS,
+    parser.add_argument("--epochs", type=positive_int, default=DEFAULT_EPOCHS,
                         help=f"training epochs per activation (default: {DEFAULT_EPOCHS})")
     parser.add_argument("--activations", nargs="+", metavar="NAME", default=list(ACTIVATIONS),
                         help="activations to compare: labels of the built-in list "
@@ -219,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
                         "(default: all of the list)")
     parser.add_argument("--output", type=pathlib.Path, default=pathlib.Path(DEFAULT_OUTPUT),
                         help=f"image of the validation AUC curves (default: ./{DEFAULT_OUTPUT})")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=seed_argument, default=0,
                         help="seed of the split and weights (default: 0)")
     parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=0,
                         help="Keras's verbosity during training (default: 0)")

@@ -1693,6 +1693,8 @@ def _choices(allowed: Sequence[str]) -> Callable[[str], tuple[str, ...]]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The benchmark's options (for this module's ``main`` and a ``keras-acts bench`` verb)."""
+    from keras_acts.demo import seed_argument
+
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: one tiny size, few repeats, tiny models (not for timings)")
     parser.add_argument("--sizes", type=_sizes, default=None,
@@ -1708,7 +1710,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--output", default=DEFAULT_OUTPUT,
                         help=f"the markdown report (default: {DEFAULT_OUTPUT})")
     parser.add_argument("--json", default=None, help="also write the raw results as JSON here")
-    parser.add_argument("--seed", type=int, default=0, help="seed of inputs and models (default: 0)")
+    parser.add_argument("--seed", type=seed_argument, default=0, help="seed of inputs and models (default: 0)")
     parser.add_argument("--render", metavar="JSON", default=None,
                         help="measure nothing: write the report of results saved with --json")
     return parser

@@ -203,7 +203,8 @@ def _check_int(value, argument: str, low: int, high: int | None = None) -> None:
         raise ValueError(f"`{argument}` must be {bound}, got {value!r}")
 
 
-def _seed(text: str) -> int:
+def seed_argument(text: str) -> int:
+    """An argparse type: a seed ``keras.utils.set_random_seed`` takes (0 to 2^32 - 1)."""
     try:
         value = int(text)
     except ValueError:
@@ -213,7 +214,8 @@ def _seed(text: str) -> int:
     return value
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (epochs, repeats)."""
     try:
         value = int(text)
     except ValueError:
@@ -226,7 +228,7 @@ def _positive_int(text: str) -> int:
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the demo's options to ``parser`` (shared by this module and ``keras-acts demo``)."""
     parser.add_argument(
-        "--epochs", type=_positive_int, default=DEFAULT_EPOCHS,
+        "--epochs", type=positive_int, default=DEFAULT_EPOCHS,
         help=f"training epochs for each model (default: {DEFAULT_EPOCHS})",
     )
     parser.add_argument(
@@ -235,7 +237,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         f"(default: {DEFAULT_ACTIVATION})",
     )
     parser.add_argument(
-        "--seed", type=_seed, default=DEFAULT_SEED,
+        "--seed", type=seed_argument, default=DEFAULT_SEED,
         help=f"seed of the split, the initial weights and the shuffling (default: {DEFAULT_SEED})",
     )
     parser.add_argument(

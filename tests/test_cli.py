@@ -214,12 +214,15 @@ def test_show_prints_the_options_a_parameterised_name_was_given(capsys):
     assert f"{0.5 * math.expm1(-1.0)!r}" in out  # the value at -1 is computed with 0.5 too
 
 
-def test_demo_seed_is_checked_by_the_parser(capsys):
-    for seed in ("-1", str(2 ** 32)):
-        with pytest.raises(SystemExit) as exit_info:
-            cli.main(["demo", "--seed", seed])
-        assert exit_info.value.code == 2
-        assert "--seed: must be from 0 to 4294967295" in capsys.readouterr().err
+def test_seeds_are_checked_by_the_parser(capsys):
+    # keras.utils.set_random_seed refuses these only after the data is loaded (or,
+    # in bench, after minutes of measuring).
+    for verb in ("demo", "bench"):
+        for seed in ("-1", str(2 ** 32)):
+            with pytest.raises(SystemExit) as exit_info:
+                cli.main([verb, "--seed", seed])
+            assert exit_info.value.code == 2
+            assert "--seed: must be from 0 to 4294967295" in capsys.readouterr().err
 
 
 def test_plot_and_show_need_a_name(capsys):

@@ -51,6 +51,14 @@ def test_compare_activations_names_function_and_learnable_layer(compare, tmp_pat
     assert output.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_compare_activations_checks_seed_and_epochs_before_training(compare, capsys):
+    for argv in (["--seed", "-1"], ["--seed", str(2 ** 32)], ["--epochs", "0"]):
+        with pytest.raises(SystemExit) as exit_info:
+            compare.main(argv)
+        assert exit_info.value.code == 2
+        assert f"argument {argv[0]}: must be" in capsys.readouterr().err
+
+
 def test_compare_activations_model_builder(compare):
     from keras_acts.demo import build_binary_model
 
