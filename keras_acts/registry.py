@@ -428,11 +428,16 @@ def deserialize(config: str | dict, custom_objects: dict | None = None) -> Calla
 
 
 def _probe_options(options: dict) -> dict:
-    """``options`` to try an activation's with on a vector: an int ``axis`` as -1,
-    since whether it is in range depends on the rank of the inputs to come (Keras's
-    ``Softmax(axis=...)`` layer also finds out when called)."""
-    axis = options.get("axis")
-    if isinstance(axis, int) and not isinstance(axis, bool):
+    """``options`` to try an activation's with on a vector: an int ``axis`` (or a
+    tuple of ints) as -1, since whether it is in range depends on the rank of the
+    inputs to come (Keras's ``Softmax(axis=...)`` layer also finds out when called)."""
+    from keras_acts.activations._base import python_number
+
+    if "axis" not in options:
+        return options
+    axis = options["axis"]
+    axes = axis if isinstance(axis, (tuple, list)) and axis else (axis,)
+    if all(type(python_number(a)) is int for a in axes):
         return {**options, "axis": -1}
     return options
 

@@ -344,6 +344,18 @@ def boolean(value: Any, argument: str) -> bool:
     raise TypeError(f"`{argument}` must be True or False, got {type(value).__name__}: {value!r}")
 
 
+def integer(value: Any, argument: str, at_least: int | None = None) -> int:
+    """An argument's value as an int (NumPy integers too), or an error naming it:
+    a TypeError for anything else (a float, a bool, a string), a ValueError below
+    ``at_least``."""
+    value = python_number(value)
+    if type(value) is not int:
+        raise TypeError(f"`{argument}` must be an int, got {type(value).__name__}: {value!r}")
+    if at_least is not None and value < at_least:
+        raise ValueError(f"`{argument}` must be at least {at_least}, got {value}")
+    return value
+
+
 def as_float_tensor(x: Any, argument: str = "x") -> tf.Tensor:
     """``x`` as a real floating-point tensor (integers become ``floatx()``)."""
     if not isinstance(x, tf.Tensor):  # variables too: read them once, return tensors

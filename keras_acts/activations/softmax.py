@@ -18,6 +18,7 @@ from keras_acts.activations._base import (
     holds_nan_on_host,
     in_xla_context,
     is_large,
+    python_number,
     rank_of,
     row_sums,
     where,
@@ -30,20 +31,45 @@ def check_axis(x: tf.Tensor, axis: int) -> int:
     rank = rank_of(x)
     if rank == 0:
         raise ValueError("softmax-like activations need an input of rank >= 1, got a scalar.")
+    axis = python_number(axis)
     if not isinstance(axis, int) or isinstance(axis, bool):
-        raise TypeError(f"`axis` must be an int, got {axis!r}")
+        raise TypeError(f"`axis` must be an int, a tuple of ints or None, got {axis!r}")
     if rank is not None and not -rank <= axis < rank:
         raise ValueError(f"`axis`={axis} is out of range for an input of rank {rank}.")
     return axis % rank if rank is not None else axis
 
 
+def _check_axes(x: tf.Tensor, axes) -> list[int]:
+    """A tuple (or list) of axes validated against ``x``'s rank, as sorted
+    non-negative indices."""
+    if rank_of(x) is None:
+        raise ValueError(f"`axis`={tuple(axes)!r} needs an input of known rank.")
+    found = sorted(check_axis(x, a) for a in axes)
+    if not found or len(set(found)) < len(found):
+        raise ValueError(f"`axis` must name distinct axes, at least one, got {tuple(axes)!r}")
+    return found
+
+
 def _along(fn, x, axis):
-    """``fn`` (which works on the last axis) applied along ``axis``; None is all axes."""
+    """``fn`` (which works on the last axis) applied along ``axis``; None is all axes,
+    a tuple several at once (as one axis of their sizes' product, as Keras's
+    ``softmax`` takes them)."""
     rank = rank_of(x)
     if axis is None:
         if rank == 0:
             check_axis(x, -1)
         return tf.reshape(fn(tf.reshape(x, [-1])), tf.shape(x))
+    if isinstance(axis, (tuple, list)):
+        axes = _check_axes(x, axis)
+        if len(axes) > 1:
+            others = [a for a in range(rank) if a not in axes]
+            perm = others + axes
+            moved = tf.transpose(x, perm)
+            shape = tf.shape(moved)
+            rows = tf.concat([shape[:len(others)], [-1]], 0)
+            y = tf.reshape(fn(tf.reshape(moved, rows)), shape)
+            return tf.transpose(y, np.argsort(perm))
+        axis = axes[0]
     axis = check_axis(x, axis)
     last = rank - 1
     if axis == last:
@@ -261,7 +287,8 @@ def softmax(x, axis=-1):
 
     Args:
         x: input tensor of rank >= 1.
-        axis: the axis that sums to 1 (None: the whole tensor).
+        axis: the axis that sums to 1 (a tuple: several, as one; None: the whole
+            tensor).
 
     Returns:
         A tensor of ``x``'s shape and float dtype, non-negative, summing to 1
@@ -286,7 +313,7 @@ def log_softmax(x, axis=-1):
 
     Args:
         x: input tensor of rank >= 1.
-        axis: the axis normalised (None: the whole tensor).
+        axis: the axis normalised (a tuple: several, as one; None: the whole tensor).
 
     Returns:
         A tensor of ``x``'s shape and float dtype, non-positive.
@@ -305,7 +332,8 @@ def softmin(x, axis=-1):
 
     Args:
         x: input tensor of rank >= 1.
-        axis: the axis that sums to 1 (None: the whole tensor).
+        axis: the axis that sums to 1 (a tuple: several, as one; None: the whole
+            tensor).
 
     Returns:
         A tensor of ``x``'s shape and float dtype, non-negative, summing to 1.
@@ -537,7 +565,8 @@ def sparsemax(x, axis=-1):
 
     Args:
         x: input tensor of rank >= 1.
-        axis: the axis that sums to 1 (None: the whole tensor).
+        axis: the axis that sums to 1 (a tuple: several, as one; None: the whole
+            tensor).
 
     Returns:
         A tensor of ``x``'s shape and float dtype, non-negative, summing to 1.

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from keras_acts import registry
 from keras_acts.activations import rectifiers
-from keras_acts.activations._base import python_number, python_numbers, real_number, where
+from keras_acts.activations._base import integer, python_number, python_numbers, real_number, where
 
 register = keras.saving.register_keras_serializable(package=registry.PACKAGE)
 
@@ -37,8 +37,29 @@ class Activation(keras.layers.Layer):
     def call(self, inputs):
         return self.activation(inputs)
 
+    def compute_output_shape(self, input_shape):
+        return _output_shape(self.activation, input_shape, self.compute_dtype)
+
     def get_config(self):
         return {**super().get_config(), "activation": registry.serialize(self.activation)}
+
+
+def _output_shape(fn, input_shape, dtype) -> tuple:
+    """The shape ``fn`` gives inputs of ``input_shape``: the input's own for the
+    elementwise and softmax families, otherwise (gated units halve an axis, a user's
+    function may do anything) found by tracing ``fn`` on a placeholder of that shape,
+    as Keras's ``TimeDistributed`` asks of the layer it wraps."""
+    if isinstance(fn, registry.ConfiguredActivation):
+        found = registry.spec(fn.activation)
+    else:
+        found = registry.spec_of(fn)
+    if found is not None and found.family not in ("gated", "user"):
+        return tuple(input_shape)
+    try:
+        traced = tf.function(fn).get_concrete_function(tf.TensorSpec(input_shape, dtype))
+    except (TypeError, ValueError):  # what Keras's Activation layer says of every function
+        return tuple(input_shape)
+    return tuple(traced.structured_outputs.shape.as_list())
 
 
 class _Elementwise(keras.layers.Layer):
@@ -164,12 +185,13 @@ class Softmax(_Elementwise):
     """Softmax layer with masks: masked positions give 0, a fully masked row gives zeros.
 
     Args:
-        axis: the axis that sums to 1.
+        axis: the axis that sums to 1, or a tuple of axes that sum to 1 together.
 
     Call arguments:
         inputs: logits.
-        mask: boolean (or 0/1) tensor broadcastable to ``inputs``; False
-            (0) positions are left out of the normalisation.
+        mask: boolean tensor broadcastable to ``inputs`` (each dimension 1 or the
+            inputs'); False positions are left out of the normalisation. A mask of
+            numbers keeps the positions above 0.5 (integers: above 0), as Keras's.
 
     >>> import numpy as np
     >>> Softmax()(np.array([[1.0, 2.0, 5.0]]), mask=np.array([[True, True, False]])).numpy()
@@ -178,9 +200,7 @@ class Softmax(_Elementwise):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(axis, int) or isinstance(axis, bool):
-            raise ValueError(f"`axis` must be an int, got {axis!r}")
-        self.axis = axis
+        self.axis = _axis_argument(axis, "axis")
 
     def call(self, inputs, mask=None):
         from keras_acts.activations.softmax import check_axis, softmax
@@ -188,18 +208,48 @@ class Softmax(_Elementwise):
         if mask is None:
             return softmax(inputs, axis=self.axis)
         x = tf.convert_to_tensor(inputs)
-        axis = check_axis(x, self.axis)
-        keep = tf.broadcast_to(tf.cast(mask, tf.bool), tf.shape(x))
+        axes = [check_axis(x, a) for a in (self.axis if isinstance(self.axis, tuple) else (self.axis,))]
+        keep = tf.broadcast_to(_mask_argument(mask, x), tf.shape(x))
         low = tf.constant(-float("inf"), x.dtype)
-        peak = tf.reduce_max(where(keep, x, low), axis=axis, keepdims=True)
+        peak = tf.reduce_max(where(keep, x, low), axis=axes, keepdims=True)
         peak = where(tf.math.is_finite(peak), peak, tf.zeros_like(peak))
         # Masked positions never reach exp, so nothing overflows in either pass.
         e = where(keep, tf.exp(where(keep, x, peak) - peak), tf.zeros_like(x))
-        total = tf.reduce_sum(e, axis=axis, keepdims=True)
+        total = tf.reduce_sum(e, axis=axes, keepdims=True)
         return e / where(total > 0, total, tf.ones_like(total))
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+
+def _axis_argument(value, argument: str):
+    """An axis argument as a Python int (NumPy integers taken as the ints they hold),
+    or a tuple of them (a list too, as a config reloads it)."""
+    if isinstance(value, (tuple, list)):
+        return tuple(integer(v, argument) for v in value)
+    if type(python_number(value)) is not int:
+        raise TypeError(f"`{argument}` must be an int or a tuple of ints, "
+                        f"got {type(value).__name__}: {value!r}")
+    return python_number(value)
+
+
+def _mask_argument(mask, x):
+    """A mask as booleans, checked against ``x``'s shape as Keras's ``Softmax`` checks
+    it (every dimension 1 or ``x``'s, no more dimensions); a mask of numbers keeps
+    the positions above 0.5 (integers: above 0), as Keras's does."""
+    mask = tf.convert_to_tensor(mask)
+    shape, wanted = mask.shape, x.shape
+    if shape.rank is not None and wanted.rank is not None:
+        fits = shape.rank <= wanted.rank and all(
+            m is None or i is None or m in (1, i)
+            for m, i in zip(reversed(shape.as_list()), reversed(wanted.as_list())))
+        if not fits:
+            raise ValueError(f"`mask` of shape {shape} does not broadcast to the inputs' "
+                             f"shape {wanted}: each of its dimensions must be 1 or the "
+                             "inputs' own, and it may not have more of them.")
+    if mask.dtype == tf.bool:
+        return mask
+    return tf.greater(mask, tf.constant(0 if mask.dtype.is_integer else 0.5, mask.dtype))
 
 
 @register
@@ -247,11 +297,7 @@ class Maxout(keras.layers.Layer):
 
     def __init__(self, num_units, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(num_units, int) or isinstance(num_units, bool) or num_units < 1:
-            raise ValueError(f"`num_units` must be a positive int, got {num_units!r}")
-        if not isinstance(axis, int) or isinstance(axis, bool):
-            raise ValueError(f"`axis` must be an int, got {axis!r}")
-        self.num_units, self.axis = num_units, axis
+        self.num_units, self.axis = integer(num_units, "num_units", 1), integer(axis, "axis")
         self.supports_masking = True
 
     def _axis(self, shape):
@@ -304,13 +350,17 @@ class FunctionLayer(keras.layers.Layer):
     def __init__(self, **kwargs):
         found = registry.spec(self.function)
         names = list(inspect.signature(found.fn).parameters)[1:]
-        self.options = {name: kwargs.pop(name) for name in names if name in kwargs}
+        # 0-d arrays and tensors as the numbers they hold: a config keeps numbers.
+        self.options = {name: python_number(kwargs.pop(name)) for name in names if name in kwargs}
         super().__init__(**kwargs)
         self.supports_masking = True
         self._fn = registry.configured(found.name, **self.options)
 
     def call(self, inputs):
         return self._fn(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return _output_shape(self._fn, input_shape, self.compute_dtype)
 
     def get_config(self):
         return {**super().get_config(), **self.options}

@@ -26,7 +26,9 @@ import keras
 import tensorflow as tf
 
 from keras_acts import registry
-from keras_acts.activations._base import FUSE_FROM, as_float_tensor, fuse, in_xla_context, python_number
+from keras_acts.activations._base import (
+    FUSE_FROM, as_float_tensor, boolean, fuse, in_xla_context, integer, python_number, real_number,
+)
 
 _HALF = frozenset({tf.float16, tf.bfloat16})  # a set lookup: DType's == is slow
 
@@ -104,7 +106,7 @@ def _initializer(value, argument):
         raise ValueError(f"`{argument}` must be a number or an initializer, got None.")
     value = python_number(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return ExactConstant(float(value))
+        return ExactConstant(real_number(value, argument))
     return keras.initializers.get(value)
 
 
@@ -150,20 +152,22 @@ class ParametricActivation(keras.layers.Layer):
         self.supports_masking = True
         for key, value in options.items():  # alpha_initializer etc., as Keras's layers have
             setattr(self, key, value)
+        if per_channel is not None:
+            per_channel = boolean(per_channel, "per_channel")
         if per_channel and shared_axes:
             raise ValueError("Pass `shared_axes` or `per_channel=True`, not both.")
-        if per_channel is None and shared_axes is None:
-            per_channel = self.default_sharing == "channel"
-        self.per_channel = bool(per_channel)
-        if isinstance(shared_axes, int):
-            shared_axes = (shared_axes,)
+        if per_channel is None:
+            per_channel = shared_axes is None and self.default_sharing == "channel"
+        self.per_channel = per_channel
+        if type(python_number(shared_axes)) is int:
+            shared_axes = (python_number(shared_axes),)
         if shared_axes is not None and not isinstance(shared_axes, (list, tuple)):
             raise TypeError(
                 f"`shared_axes` must be an int, a list or tuple of ints, or None, "
                 f"got {type(shared_axes).__name__}: {shared_axes!r}"
             )
-        shared_axes = tuple(shared_axes or ())
-        if not all(isinstance(a, int) and not isinstance(a, bool) and a != 0 for a in shared_axes):
+        shared_axes = tuple(integer(a, "shared_axes") for a in shared_axes or ())
+        if 0 in shared_axes:
             raise ValueError(
                 f"`shared_axes` must be non-zero ints (axis 0 is the batch), got {shared_axes!r}"
             )

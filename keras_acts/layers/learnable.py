@@ -7,7 +7,7 @@ import keras
 import tensorflow as tf
 
 from keras_acts import registry
-from keras_acts.activations._base import batch_sums, where
+from keras_acts.activations._base import batch_sums, integer, where
 from keras_acts.layers.base import AtLeast, ExactConstant, Parameter, ParametricActivation
 
 register = keras.saving.register_keras_serializable(package=registry.PACKAGE)
@@ -161,8 +161,7 @@ class APL(ParametricActivation):
     default_sharing = "channel"
 
     def __init__(self, hinges=2, **kwargs):
-        if not isinstance(hinges, int) or isinstance(hinges, bool) or hinges < 1:
-            raise ValueError(f"`hinges` must be a positive int, got {hinges!r}")
+        hinges = integer(hinges, "hinges", 1)
         self.hinges = hinges
         super().__init__(**kwargs)
 

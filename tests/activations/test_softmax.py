@@ -415,3 +415,31 @@ def test_sparsemax_with_fusion_off_sums_its_sort_exactly_enough(mode):
     bound = np.spacing(exact.astype(np.float32)).astype(np.float64) + np.finfo(np.float32).eps * scale
     worst = np.unravel_index(np.argmax(np.abs(y - exact) / bound), y.shape)
     assert np.all(np.abs(y - exact) <= bound), (worst, y[worst], exact[worst])
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin", "sparsemax"])
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_several_axes_normalise_together(name, mode):
+    """``axis=(1, 2)`` as Keras's ``softmax`` takes it: the axes as one, of their sizes'
+    product, whichever order they are given in."""
+    fn = getattr(keras_acts.activations, name)
+    x = np.random.default_rng(5).normal(scale=3.0, size=(2, 3, 4, 5)).astype(np.float32)
+    moved = np.transpose(x, (0, 3, 1, 2)).reshape(2, 5, 12)
+    expected = np.transpose(fn(moved).numpy().reshape(2, 5, 3, 4), (0, 2, 3, 1))
+    run = MODES[mode]
+    for axis in ((1, 2), [2, 1], (-3, -2)):
+        got = run(lambda t, axis=axis: fn(t, axis=axis))(tf.constant(x)).numpy()
+        np.testing.assert_allclose(got, expected, rtol=2e-6, atol=2e-7)
+    if name == "softmax":
+        e = np.exp(x.astype(np.float64) - x.max(axis=(1, 2), keepdims=True))
+        np.testing.assert_allclose(expected, e / e.sum(axis=(1, 2), keepdims=True), rtol=2e-6)
+
+
+def test_several_axes_checked_and_in_strings():
+    x = tf.zeros((2, 3, 4))
+    for axis, error in (((1, 1), ValueError), ((), ValueError), ((1, 3), ValueError),
+                        ((1, 2.0), TypeError)):
+        with pytest.raises(error, match="`axis`"):
+            keras_acts.activations.softmax(x, axis=axis)
+    configured = keras_acts.get("softmax(axis=(1, 2))")
+    np.testing.assert_allclose(configured(x).numpy(), np.full((2, 3, 4), 1 / 12), rtol=1e-6)

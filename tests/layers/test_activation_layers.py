@@ -104,6 +104,15 @@ def test_prelu_rejects_bad_shared_axes():
     (lambda: L.ELU(alpha=True), "alpha", TypeError),
     (lambda: L.ThresholdedReLU(theta=float("nan")), "theta", ValueError),
     (lambda: L.LeakyReLU(negative_slope=True), "negative_slope", TypeError),
+    (lambda: L.Softmax(axis="1"), "axis", TypeError),
+    (lambda: L.Softmax(axis=(1, 2.0)), "axis", TypeError),
+    (lambda: L.Maxout(2.0), "num_units", TypeError),
+    (lambda: L.Maxout(0), "num_units", ValueError),
+    (lambda: L.Maxout(2, axis=1.0), "axis", TypeError),
+    (lambda: L.APL(hinges=2.0), "hinges", TypeError),
+    (lambda: L.PReLU(per_channel="yes"), "per_channel", TypeError),
+    (lambda: L.PReLU(alpha_initializer=float("nan")), "alpha_initializer", ValueError),
+    (lambda: L.PReLU(shared_axes=[1, 1.5]), "shared_axes", TypeError),
 ])
 def test_layers_refuse_bools_and_nan_as_numbers(make, argument, error):
     # True would act as 1 and NaN would make every output NaN: both are slips
@@ -141,11 +150,18 @@ def test_layers_registered_under_package_name():
     (lambda: L.LeakyReLU(negative_slope=np.float32(0.25)), lambda: L.LeakyReLU(negative_slope=0.25)),
     (lambda: L.ThresholdedReLU(theta=np.int64(1)), lambda: L.ThresholdedReLU(theta=1)),
     (lambda: L.PReLU(alpha_initializer=np.float32(0.25)), lambda: L.PReLU(alpha_initializer=0.25)),
-], ids=["ReLU", "ELU", "LeakyReLU", "ThresholdedReLU", "PReLU"])
+    (lambda: L.CELU(alpha=tf.constant(0.5)), lambda: L.CELU(alpha=0.5)),
+    (lambda: L.Softmin(axis=np.int64(1)), lambda: L.Softmin(axis=1)),
+    (lambda: L.GLU(axis=np.int32(1)), lambda: L.GLU(axis=1)),
+    (lambda: L.Maxout(np.int64(4)), lambda: L.Maxout(4)),
+    (lambda: L.PReLU(shared_axes=np.int64(1), per_channel=np.bool_(False)),
+     lambda: L.PReLU(shared_axes=1, per_channel=False)),
+], ids=["ReLU", "ELU", "LeakyReLU", "ThresholdedReLU", "PReLU", "CELU-tensor", "Softmin-axis",
+        "GLU-axis", "Maxout", "PReLU-sharing"])
 def test_numpy_scalars_are_taken_as_the_numbers_they_hold(make, plain):
     """As Keras's layers take them (its ReLU(max_value=np.float32(6)) works); the config
     holds Python numbers, which JSON saves."""
-    x = np.linspace(-8, 8, 33, dtype=np.float32).reshape(1, -1)
+    x = np.linspace(-8, 8, 33, dtype=np.float32)[1:].reshape(1, -1)  # 0 in it; even for GLU
     layer, reference = make(), plain()
     np.testing.assert_array_equal(layer(x).numpy(), reference(x).numpy())
     config, expected = layer.get_config(), reference.get_config()

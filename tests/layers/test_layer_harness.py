@@ -178,6 +178,60 @@ def test_softmax_layer_masks():
     np.testing.assert_array_equal(y[1], [0.0, 0.0, 0.0])
 
 
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_declared_output_shape_is_the_output_shape(name):
+    layer = CASES[name]()
+    x = _x()
+    assert tuple(layer.compute_output_shape((None,) + x.shape[1:])) == (None,) + layer(x).shape[1:]
+
+
+def test_every_layer_works_inside_time_distributed():
+    # TimeDistributed asks the wrapped layer for its output shape; each time step
+    # then gets what the layer gives it alone.
+    x = _x(shape=(2, 5) + SHAPE[1:])
+    for name in sorted(CASES):
+        layer = CASES[name]()
+        wrapped = keras.layers.TimeDistributed(layer)
+        model = keras.Sequential([keras.Input(x.shape[1:]), wrapped])
+        assert model.output_shape[1:2] == (5,), name
+        steps = [layer(x[:, t]).numpy() for t in range(5)]
+        if name != "RReLU":  # random slopes only in training
+            np.testing.assert_array_equal(model(x).numpy(), np.stack(steps, axis=1), err_msg=name)
+
+
+def test_softmax_layer_mask_as_keras_takes_it():
+    x = np.array([[1.0, 2.0, 3.0]], np.float32)
+    # Keras's documented rule: numbers above 0.5 keep (integers above 0); the shape
+    # must broadcast, else a ValueError
+    for mask in (np.array([[1.0, 0.3, 1.0]], np.float32), np.array([[2, 0, -1]])):
+        np.testing.assert_allclose(L.Softmax()(x, mask=mask).numpy(),
+                                   keras.layers.Softmax()(x, mask=mask).numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match="`mask` of shape"):
+        L.Softmax()(np.ones((2, 4, 6), np.float32), mask=np.ones((2, 4), bool))
+    # Logits far below Keras's stand-in for masked ones (-1e9; float16 -3e4), where
+    # Keras's layer gives zeros: the unmasked logits keep all the mass.
+    for dtype, low in (("float32", -2e9), ("float16", -5e4)):
+        logits = np.array([[low, low * 1.2, 0.0]], dtype)
+        y = L.Softmax(dtype=dtype)(logits, mask=np.array([[True, True, False]])).numpy()
+        np.testing.assert_array_equal(y, np.array([[1.0, 0.0, 0.0]], dtype))
+
+
+def test_softmax_layer_takes_several_axes_as_keras_does():
+    x = _x(shape=(2, 3, 4))
+    mask = np.random.default_rng(1).random((2, 3, 4)) > 0.3
+    for axis in ((1, 2), [2, 1], np.int64(1)):
+        layer = L.Softmax(axis=axis)
+        np.testing.assert_allclose(layer(x).numpy(), keras.layers.Softmax(axis=axis)(x).numpy(),
+                                   rtol=2e-6, atol=1e-7)
+        np.testing.assert_allclose(layer(x, mask=mask).numpy(),
+                                   keras.layers.Softmax(axis=axis)(x, mask=mask).numpy(),
+                                   rtol=2e-6, atol=1e-7)
+        assert L.Softmax.from_config(layer.get_config()).axis == layer.axis
+    y = L.Softmax(axis=(1, 2))(x).numpy()
+    e = np.exp(x.astype(np.float64) - x.max(axis=(1, 2), keepdims=True))
+    np.testing.assert_allclose(y, e / e.sum(axis=(1, 2), keepdims=True), rtol=1e-6)
+
+
 def _fresh(code, cwd):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, env=env,
