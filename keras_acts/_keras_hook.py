@@ -133,7 +133,7 @@ def keras_lookup(name: str) -> Callable | None:
     table = _TABLE or {}
     if name in table and name not in _added:
         return table[name]
-    key = name.strip().lower().replace("-", "_")
+    key = _normalize(name)
     return dict.get(table, key) if key in table and key not in _added else None
 
 

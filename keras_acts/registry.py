@@ -81,6 +81,12 @@ def _strip_package(name: str) -> str:
     return name.split(">", 1)[1] if ">" in name else name
 
 
+def _foreign(name: str) -> bool:
+    """Whether ``name`` is ``"package>name"`` for a package other than keras_acts's own
+    and Keras's ``Custom`` (where register_activation saves)."""
+    return ">" in name and name.split(">", 1)[0] not in (PACKAGE, USER_PACKAGE)
+
+
 def _check_name(name: Any, argument: str) -> str:
     if not isinstance(name, str):
         raise TypeError(f"`{argument}` must be a string, got {type(name).__name__}: {name!r}")
@@ -204,6 +210,14 @@ def register_activation(
             f"`fn` must be a function or a callable with a `__name__`, got {type(fn).__name__}: "
             "Keras saves activations by name (for options, a parameterised string such as "
             "\"elu(alpha=0.5)\", or a `def`).")
+    if not isinstance(fn, types.FunctionType) and not hasattr(fn, "get_config"):
+        # Keras saves any other callable as an object of its class, by its config
+        raise TypeError(
+            f"`fn` must be a function (a `def`), got a {type(fn).__name__} object: Keras saves "
+            "other callables by their class's `get_config`, which it has not; write a function, "
+            "or a class with `get_config` registered with keras.saving.register_keras_serializable.")
+    if isinstance(aliases, str) or not all(isinstance(a, str) for a in aliases):
+        raise TypeError(f"`aliases` must be a tuple of names, got {type(aliases).__name__}: {aliases!r}")
     if name is None:
         name = fn.__name__
         if not name or name == "<lambda>":
@@ -324,6 +338,12 @@ def _lookup_name(name: str) -> Callable:
         raise ValueError("Unknown activation '': the activation name is empty.")
     if _CALL.match(name):
         return _parse_call(name)
+    if _foreign(name):  # another package's function: Keras's registry has it, or nobody
+        found = keras.saving.get_registered_object(name)
+        if found is None:
+            raise ValueError(f"Unknown activation {name!r}: nothing is registered with Keras "
+                             "under that name (import the module that registers it).")
+        return found
     found = _index.get(normalize(_strip_package(name)))
     if found is not None:
         if found.needs:  # layers call activations with the tensor alone
@@ -346,6 +366,9 @@ def _resolve_for_keras(name: str) -> Callable:
     (``"ReLU"``); then keras_acts's names, aliases and parameterised strings;
     unknown names raise a ValueError naming the closest known ones.
     """
+    match = _CALL.match(name)
+    if match and not match.group(2).strip():  # "relu()": the name itself
+        name = match.group(1)
     keras_fn = _keras_hook.keras_lookup(name)
     return keras_fn if keras_fn is not None else _lookup_name(name)
 
@@ -407,7 +430,14 @@ def deserialize(config: str | dict, custom_objects: dict | None = None) -> Calla
     if isinstance(config, str):
         if custom_objects and config in custom_objects:
             return custom_objects[config]
-        return _lookup_name(config)
+        try:
+            return _lookup_name(config)
+        except ValueError:
+            # as Keras's: names in its custom objects (global, or a custom_object_scope)
+            found = keras.saving.get_registered_object(config)
+            if found is None:
+                raise
+            return found
     if not isinstance(config, dict):
         raise ValueError(
             f"Could not deserialize activation: expected a name or a config dict, got {config!r}"
@@ -415,7 +445,10 @@ def deserialize(config: str | dict, custom_objects: dict | None = None) -> Calla
     inner = config.get("config")
     if isinstance(inner, str) and config.get("class_name") == "function":
         try:
-            return keras.saving.deserialize_keras_object(config, custom_objects=custom_objects)
+            found = keras.saving.deserialize_keras_object(config, custom_objects=custom_objects)
+            if inspect.isclass(found):  # "keras_acts>LiSHT" is also a layer's registered name
+                raise ValueError(f"{inner!r} names a class, not a function")
+            return found
         except (TypeError, ValueError):
             package = inner.rpartition(">")[0]
             if package not in ("", PACKAGE, USER_PACKAGE):  # another package's function: not ours to stand in

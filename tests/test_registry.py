@@ -351,3 +351,67 @@ def test_concurrent_registration_and_lookup():
     for i in range(8):
         assert keras_acts.get(f"thread_act_{i}")(2.0) == 2.0 * i
         assert keras.activations.get(f"thread_act_{i}") is keras_acts.get(f"thread_act_{i}")
+
+
+def test_another_package_s_name_is_theirs_or_nobody_s():
+    """"pkg>name" is what Keras saves for a function registered under another package:
+    keras_acts's function of the same bare name must not stand in for it."""
+
+    @keras.saving.register_keras_serializable(package="otherpkg_registry_test")
+    def lisht(x):
+        return 2.0 * x
+
+    assert keras_acts.deserialize("otherpkg_registry_test>lisht") is lisht
+    assert keras.activations.get("otherpkg_registry_test>lisht") is lisht
+    assert keras.layers.Dense(2, activation="otherpkg_registry_test>lisht").activation is lisht
+    with pytest.raises(ValueError, match="nothing is registered"):
+        keras_acts.get("unregistered_registry_test>lisht")
+    assert keras_acts.deserialize("keras_acts>lisht") is keras_acts.activations.lisht
+
+
+def test_deserialize_reads_keras_s_custom_objects_as_keras_does():
+    def global_registry_test(x):
+        return x
+
+    def scoped_registry_test(x):
+        return -x
+
+    keras.saving.get_custom_objects()["global_registry_test"] = global_registry_test
+    try:
+        assert keras_acts.deserialize("global_registry_test") is global_registry_test
+        assert keras.activations.deserialize("global_registry_test") is global_registry_test
+    finally:
+        del keras.saving.get_custom_objects()["global_registry_test"]
+    with keras.saving.custom_object_scope({"scoped_registry_test": scoped_registry_test}):
+        assert keras_acts.deserialize("scoped_registry_test") is scoped_registry_test
+    with pytest.raises(ValueError, match="Unknown activation"):
+        keras_acts.deserialize("scoped_registry_test")
+
+
+def test_a_function_config_names_a_function_not_the_layer_of_its_name():
+    # "keras_acts>LiSHT" is the LiSHT layer's registered name; as a function's config it
+    # means the function, in the forgiving spelling
+    config = {"class_name": "function", "config": "keras_acts>LiSHT", "module": "builtins",
+              "registered_name": "function"}
+    assert keras_acts.get(config) is keras_acts.activations.lisht
+
+
+def test_registration_refuses_what_it_could_not_reload():
+    class Doubler:
+        __name__ = "doubler_registry_test"
+
+        def __call__(self, x):
+            return 2.0 * x
+
+    # Keras would save it as an object of class Doubler, which has no config to rebuild from
+    with pytest.raises(TypeError, match="`fn` must be a function"):
+        keras_acts.register_activation(Doubler())
+
+    def aliased_registry_test(x):
+        return x
+
+    # a string would be split into the one-letter aliases "e", "l", "u"
+    with pytest.raises(TypeError, match="`aliases`"):
+        keras_acts.register_activation(aliased_registry_test, aliases="elu")
+    with pytest.raises(ValueError, match="Unknown"):
+        keras_acts.get("aliased_registry_test")

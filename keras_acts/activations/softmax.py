@@ -30,7 +30,8 @@ def check_axis(x: tf.Tensor, axis: int) -> int:
     """``axis`` validated against ``x``'s rank, as a non-negative index."""
     rank = rank_of(x)
     if rank == 0:
-        raise ValueError("softmax-like activations need an input of rank >= 1, got a scalar.")
+        raise ValueError("functions along an axis (the softmax family, gated units) need an "
+                         "input of rank >= 1, got a scalar.")
     axis = python_number(axis)
     if not isinstance(axis, int) or isinstance(axis, bool):
         raise TypeError(f"`axis` must be an int, a tuple of ints or None, got {axis!r}")
