@@ -238,7 +238,7 @@ ELEMENTWISE: dict[str, Elementwise] = {
     "smish":          Elementwise(lambda x: x * mp.tanh(mp.log1p(_sigmoid(x)))),
     "snake":          Elementwise(lambda x, frequency=1: x + mp.sin(frequency * x) ** 2 / frequency, ({"frequency": 0.5}, {"frequency": 2.5}), periodic_in="frequency"),
     "soft_shrink":    Elementwise(lambda x, threshold=0.5: mp.sign(x) * max(abs(x) - threshold, 0), ({"threshold": 2.0},)),
-    "softplus":       Elementwise(lambda x, beta=1: _softplus(beta * x) / beta, ({"beta": 2.0}, {"beta": 0.5}), literal=lambda x: mp.log(1 + mp.exp(x))),
+    "softplus":       Elementwise(lambda x, beta=1: _softplus(beta * x) / beta, ({"beta": 2.0}, {"beta": 0.5}, {"beta": 0.3}), literal=lambda x: mp.log(1 + mp.exp(x))),
     "softsign":       Elementwise(lambda x: x / (1 + abs(x))),
     "sparse_plus":    Elementwise(lambda x: 0 if x <= -1 else x if x >= 1 else (x + 1) ** 2 / 4, kinks=(-1, 1)),
     "sparse_sigmoid": Elementwise(lambda x: _clip((x + 1) / 2, 0, 1), kinks=(-1, 1)),
