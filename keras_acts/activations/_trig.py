@@ -113,6 +113,36 @@ def sin_float32(t: tf.Tensor, eighths: int = 0, *, table: bool = True, cosine: b
     return _reduced_sin(t, eighths, table, cosine)
 
 
+# pi / 2 = Q1 + Q2 + Q3 + Q4, three chunks of 25 bits and the rest: for the multiples m
+# (k or k -+ 1/2) of |m| < 2^27, m Q1, m Q2 and m Q3 are exact in float64, and so is each
+# subtraction of them from a float64 t near m pi / 2 (Cody and Waite's reduction).
+_Q1, _Q2, _Q3 = _chunks(_PI / 2, 3, 25)
+_Q4 = float(_PI / 2 - sum(map(Fraction, (_Q1, _Q2, _Q3))))
+FLOAT64_REDUCED_BELOW = 2.0 ** 26  # |t| below it: |m| < 2^27
+
+
+def sin_float64(t: tf.Tensor, eighths: int = 0) -> tf.Tensor:
+    """``sin(t + eighths pi / 4)`` of a float64 ``t``, to float64's precision near its
+    zeros too: ``t`` reduced by ``pi / 2`` in four parts, the shift applied after the
+    reduction, then TensorFlow's sin or cos of what is left (within ``pi / 4``). For
+    ``|t| >= 2^26`` the sum of TensorFlow's sin and cos, whose zeros cancel."""
+    if eighths not in (-1, 0, 1, 2):
+        raise ValueError(f"`eighths` must be -1, 0, 1 or 2, got {eighths!r}")
+    shift = eighths / 2  # in quarter turns: t + shift pi / 2
+    near = tf.abs(t) < FLOAT64_REDUCED_BELOW
+    tc = where(near, t, tf.zeros_like(t))
+    k = tf.math.round(tc * (2 / math.pi) + shift)
+    m = k - shift
+    r = (((tc - m * _Q1) - m * _Q2) - m * _Q3) - m * _Q4
+    quadrant = k - 4 * tf.math.floor(k / 4)  # sin(r + quadrant pi / 2)
+    one = tf.ones_like(t)
+    value = where(quadrant < 2, one, -one) * where(tf.equal(quadrant % 2, 0), tf.math.sin(r),
+                                                   tf.math.cos(r))
+    sin, cos = tf.math.sin(t), tf.math.cos(t)
+    far = {0: sin, 2: cos, 1: (sin + cos) * math.sqrt(0.5), -1: (sin - cos) * math.sqrt(0.5)}[eighths]
+    return where(near, value, far)
+
+
 TABLE_FROM = 2.0 ** 24  # float32 values from here on are M 2^E with E >= 1
 
 

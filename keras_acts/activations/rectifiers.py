@@ -23,7 +23,7 @@ from keras_acts.activations._base import (
     sqrt_nonnegative,
     where,
 )
-from keras_acts.activations._trig import with_float32_sine
+from keras_acts.activations._trig import sin_float64, with_float32_sine
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -422,8 +422,11 @@ def _sine_relu_wave(x, epsilon, eighths, sine):
     """``epsilon (sin(x) + eighths cos(x))`` for ``x <= 0`` (min(x, 0) elsewhere), in
     x's dtype: float32 from float64's sin and cos (the sum cancels near its zeros), or
     inside XLA as ``epsilon sqrt(2) sin(x + eighths pi / 4)`` from
-    :func:`with_float32_sine`'s ``sine`` (float64's sin is slow there)."""
+    :func:`with_float32_sine`'s ``sine`` (float64's sin is slow there); float64 as
+    that too, from :func:`sin_float64`."""
     wide = as_float64(tf.minimum(x, constant(0.0, x)))
+    if x.dtype == tf.float64:  # nothing wider: the shifted sine, reduced in parts
+        sine = sin_float64
     if sine is not None:
         if math.isinf(rounded(epsilon * math.sqrt(2), x)):  # the product can be finite
             return constant(epsilon, x) * (constant(math.sqrt(2), x) * sine(wide, eighths))

@@ -120,3 +120,68 @@ def test_reduction_constants_sum_to_their_targets():
         for e in (0, 1, 30, 104):
             target = mp.fmod(mp.mpf(2) ** e, 2 * mp.pi)
             assert abs(sum(map(mp.mpf, _trig._TABLE[e])) - target) < mp.mpf(2) ** -100
+
+
+def _near_zeros_of_the_shifted_sine(eighths):
+    """float64 arguments at and beside the zeros of sin(t + eighths pi / 4) for
+    t in [-1e4, 1e4], and far beyond, where the plain sum of sin and cos cancels."""
+    with mp.workdps(60):
+        zeros = [float(k * mp.pi / 2 - eighths * mp.pi / 4) for k in range(-6000, 6000, 2)]
+    zeros = np.array(zeros)
+    wide = np.array([1e7, -3.3e7, 6.7e7, -2e9, 1e15])
+    return np.concatenate([zeros, np.nextafter(zeros, np.inf), np.nextafter(zeros, -np.inf),
+                           zeros * (1 + 1e-12), wide])
+
+
+@pytest.mark.parametrize("eighths", [-1, 0, 1, 2])
+@pytest.mark.parametrize("jit", [False, True])
+def test_sin_float64_keeps_its_precision_near_its_zeros(eighths, jit):
+    x = _near_zeros_of_the_shifted_sine(eighths)
+    fn = lambda t: _trig.sin_float64(t, eighths)  # noqa: E731
+    if jit:
+        fn = tf.function(fn, jit_compile=True, autograph=False)
+    got = fn(tf.constant(x)).numpy()
+    exact = _exact_sin(x, eighths)
+    near = np.abs(x) < _trig.FLOAT64_REDUCED_BELOW
+    error = np.abs(got - exact) / np.spacing(np.abs(exact))
+    assert error[near].max() <= 2, (x[near][error[near].argmax()], got[near][error[near].argmax()])
+    # beyond, only as well as TensorFlow's own sin and cos: their rounding, not their cancellation
+    assert np.abs(got - exact)[~near].max() <= 4e-16
+    assert np.isnan(_trig.sin_float64(tf.constant([np.inf, -np.inf, np.nan], tf.float64), eighths)).all()
+
+
+def test_float64_reduction_constants_sum_to_half_pi():
+    with mp.workdps(80):
+        parts = (_trig._Q1, _trig._Q2, _trig._Q3, _trig._Q4)
+        assert abs(sum(map(mp.mpf, parts)) - mp.pi / 2) < mp.mpf(2) ** -125
+    for part in parts[:3]:  # 25 significant bits: 2^27 times each is exact in float64
+        mantissa = abs(part) / 2.0 ** np.floor(np.log2(abs(part)))
+        assert float(mantissa * 2 ** 24).is_integer()
+
+
+@pytest.mark.parametrize("mode", ["eager", "graph", "xla"])
+def test_float64_sine_relu_and_its_gradient_near_the_zeros_of_their_waves(mode):
+    """sine_relu's wave sin x - cos x and its derivative's cos x + sin x cancel near
+    their zeros: in float64 they were off by up to 4e5 ULP there."""
+    from keras_acts.activations import sine_relu
+
+    epsilon = 0.0025
+    x = np.concatenate([_near_zeros_of_the_shifted_sine(-1), _near_zeros_of_the_shifted_sine(1)])
+    x = x[(x < 0) & (x > -_trig.FLOAT64_REDUCED_BELOW)]
+
+    def value_and_gradient(t):
+        with tf.GradientTape() as tape:
+            tape.watch(t)
+            y = sine_relu(t)
+        return y, tape.gradient(y, t)
+
+    run = {"eager": value_and_gradient,
+           "graph": tf.function(value_and_gradient, autograph=False),
+           "xla": tf.function(value_and_gradient, jit_compile=True, autograph=False)}[mode]
+    y, dy = (v.numpy() for v in run(tf.constant(x)))
+    for got, sign in ((y, -1), (dy, 1)):
+        with mp.workdps(60):
+            exact = np.array([float(mp.mpf(epsilon) * (mp.sin(mp.mpf(v)) + sign * mp.cos(mp.mpf(v))))
+                              for v in x])
+        error = np.abs(got - exact) / np.spacing(np.abs(exact))
+        assert error.max() <= 4, (sign, x[error.argmax()], got[error.argmax()], exact[error.argmax()])
