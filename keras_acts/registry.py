@@ -216,7 +216,10 @@ def register_activation(
             f"`fn` must be a function (a `def`), got a {type(fn).__name__} object: Keras saves "
             "other callables by their class's `get_config`, which it has not; write a function, "
             "or a class with `get_config` registered with keras.saving.register_keras_serializable.")
-    if isinstance(aliases, str) or not all(isinstance(a, str) for a in aliases):
+    if aliases is None:
+        aliases = ()
+    if isinstance(aliases, str) or not isinstance(aliases, (tuple, list, set, frozenset)) or \
+            not all(isinstance(a, str) for a in aliases):
         raise TypeError(f"`aliases` must be a tuple of names, got {type(aliases).__name__}: {aliases!r}")
     if name is None:
         name = fn.__name__
@@ -313,6 +316,9 @@ _CALL = re.compile(r"^\s*([\w>-]+)\s*\((.*)\)\s*$", re.S)
 def _parse_call(text: str) -> Callable:
     """``"leaky_relu(0.1)"`` / ``"elu(alpha=0.5)"`` -> a serializable configured activation."""
     name, inside = _CALL.match(text).groups()
+    if _foreign(name):
+        raise ValueError(f"Activation {text!r}: options in brackets are for keras_acts's and "
+                         "register_activation's names; another package's function takes none.")
     found = spec(name)
     try:
         call = ast.parse(f"f({inside})", mode="eval").body
@@ -343,6 +349,9 @@ def _lookup_name(name: str) -> Callable:
         if found is None:
             raise ValueError(f"Unknown activation {name!r}: nothing is registered with Keras "
                              "under that name (import the module that registers it).")
+        if inspect.isclass(found) or not callable(found):
+            raise ValueError(f"Activation {name!r} names a {type(found).__name__} registered "
+                             "with Keras, not a function.")
         return found
     found = _index.get(normalize(_strip_package(name)))
     if found is not None:

@@ -367,6 +367,16 @@ def test_another_package_s_name_is_theirs_or_nobody_s():
     with pytest.raises(ValueError, match="nothing is registered"):
         keras_acts.get("unregistered_registry_test>lisht")
     assert keras_acts.deserialize("keras_acts>lisht") is keras_acts.activations.lisht
+    # nor with options, which only keras_acts's names take
+    with pytest.raises(ValueError, match="another package"):
+        keras_acts.get("otherpkg_registry_test>lisht(scale=2)")
+
+    @keras.saving.register_keras_serializable(package="otherpkg_registry_test")
+    class Lisht(keras.layers.Layer):
+        pass
+
+    with pytest.raises(ValueError, match="not a function"):
+        keras_acts.get("otherpkg_registry_test>Lisht")
 
 
 def test_deserialize_reads_keras_s_custom_objects_as_keras_does():
@@ -415,3 +425,4 @@ def test_registration_refuses_what_it_could_not_reload():
         keras_acts.register_activation(aliased_registry_test, aliases="elu")
     with pytest.raises(ValueError, match="Unknown"):
         keras_acts.get("aliased_registry_test")
+    assert keras_acts.register_activation(aliased_registry_test, aliases=None) is aliased_registry_test

@@ -40,7 +40,7 @@ def check_axis(x: tf.Tensor, axis: int) -> int:
     return axis % rank if rank is not None else axis
 
 
-def _check_axes(x: tf.Tensor, axes) -> list[int]:
+def check_axes(x: tf.Tensor, axes) -> list[int]:
     """A tuple (or list) of axes validated against ``x``'s rank, as sorted
     non-negative indices."""
     if rank_of(x) is None:
@@ -61,7 +61,7 @@ def _along(fn, x, axis):
             check_axis(x, -1)
         return tf.reshape(fn(tf.reshape(x, [-1])), tf.shape(x))
     if isinstance(axis, (tuple, list)):
-        axes = _check_axes(x, axis)
+        axes = check_axes(x, axis)
         if len(axes) > 1:
             others = [a for a in range(rank) if a not in axes]
             perm = others + axes

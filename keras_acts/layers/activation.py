@@ -38,28 +38,36 @@ class Activation(keras.layers.Layer):
         return self.activation(inputs)
 
     def compute_output_shape(self, input_shape):
-        return _output_shape(self.activation, input_shape, self.compute_dtype)
+        return _output_spec(self.activation, input_shape, self.compute_dtype).shape
+
+    def compute_output_spec(self, inputs):
+        return _output_spec(self.activation, inputs.shape, _input_dtype(self, inputs))
 
     def get_config(self):
         return {**super().get_config(), "activation": registry.serialize(self.activation)}
 
 
-def _output_shape(fn, input_shape, dtype) -> tuple:
-    """The shape ``fn`` gives inputs of ``input_shape``: the input's own for the
-    elementwise and softmax families, otherwise (gated units halve an axis, a user's
-    function may do anything) found by tracing ``fn`` on a placeholder of that shape,
-    as Keras's ``TimeDistributed`` asks of the layer it wraps."""
+def _output_spec(fn, input_shape, dtype) -> keras.KerasTensor:
+    """What ``fn`` gives inputs of ``input_shape`` and ``dtype``: the input's shape and
+    dtype for the elementwise and softmax families, otherwise (gated units halve an
+    axis, a user's function may do anything) found by tracing ``fn`` on a placeholder,
+    as Keras traces a layer's ``call``; ``TimeDistributed`` asks for the shape."""
     if isinstance(fn, registry.ConfiguredActivation):
         found = registry.spec(fn.activation)
     else:
         found = registry.spec_of(fn)
     if found is not None and found.family not in ("gated", "user"):
-        return tuple(input_shape)
-    try:
-        traced = tf.function(fn).get_concrete_function(tf.TensorSpec(input_shape, dtype))
-    except (TypeError, ValueError):  # what Keras's Activation layer says of every function
-        return tuple(input_shape)
-    return tuple(traced.structured_outputs.shape.as_list())
+        return keras.KerasTensor(tuple(input_shape), dtype=dtype)
+    traced = tf.function(fn).get_concrete_function(tf.TensorSpec(input_shape, dtype))
+    out = traced.structured_outputs
+    return keras.KerasTensor(tuple(out.shape.as_list()), dtype=out.dtype.name)
+
+
+def _input_dtype(layer, inputs) -> str:
+    """The dtype ``call`` sees: floating inputs cast to the layer's compute dtype, as
+    Keras's ``__call__`` casts them; others as they are."""
+    dtype = keras.backend.standardize_dtype(inputs.dtype)
+    return layer.compute_dtype if "float" in dtype and layer.autocast else dtype
 
 
 class _Elementwise(keras.layers.Layer):
@@ -203,12 +211,12 @@ class Softmax(_Elementwise):
         self.axis = _axis_argument(axis, "axis")
 
     def call(self, inputs, mask=None):
-        from keras_acts.activations.softmax import check_axis, softmax
+        from keras_acts.activations.softmax import check_axes, check_axis, softmax
 
         if mask is None:
             return softmax(inputs, axis=self.axis)
         x = tf.convert_to_tensor(inputs)
-        axes = [check_axis(x, a) for a in (self.axis if isinstance(self.axis, tuple) else (self.axis,))]
+        axes = check_axes(x, self.axis) if isinstance(self.axis, tuple) else [check_axis(x, self.axis)]
         keep = tf.broadcast_to(_mask_argument(mask, x), tf.shape(x))
         low = tf.constant(-float("inf"), x.dtype)
         peak = tf.reduce_max(where(keep, x, low), axis=axes, keepdims=True)
@@ -226,7 +234,10 @@ def _axis_argument(value, argument: str):
     """An axis argument as a Python int (NumPy integers taken as the ints they hold),
     or a tuple of them (a list too, as a config reloads it)."""
     if isinstance(value, (tuple, list)):
-        return tuple(integer(v, argument) for v in value)
+        axes = tuple(integer(v, argument) for v in value)
+        if not axes or len(set(axes)) < len(axes):
+            raise ValueError(f"`{argument}` must name distinct axes, at least one, got {value!r}")
+        return axes
     if type(python_number(value)) is not int:
         raise TypeError(f"`{argument}` must be an int or a tuple of ints, "
                         f"got {type(value).__name__}: {value!r}")
@@ -360,7 +371,10 @@ class FunctionLayer(keras.layers.Layer):
         return self._fn(inputs)
 
     def compute_output_shape(self, input_shape):
-        return _output_shape(self._fn, input_shape, self.compute_dtype)
+        return _output_spec(self._fn, input_shape, self.compute_dtype).shape
+
+    def compute_output_spec(self, inputs):
+        return _output_spec(self._fn, inputs.shape, _input_dtype(self, inputs))
 
     def get_config(self):
         return {**super().get_config(), **self.options}

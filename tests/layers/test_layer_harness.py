@@ -199,6 +199,18 @@ def test_every_layer_works_inside_time_distributed():
             np.testing.assert_array_equal(model(x).numpy(), np.stack(steps, axis=1), err_msg=name)
 
 
+def test_a_user_function_s_shape_dtype_and_errors_come_from_tracing_it():
+    # Keras traces a layer's call for a functional model's output: so does the layer,
+    # which declares its output shape for TimeDistributed
+    inputs = keras.Input((4,))
+    as_float64 = L.Activation(lambda x: tf.cast(x[:, :2], tf.float64))
+    model = keras.Model(inputs, as_float64(inputs))
+    assert model.output.dtype == "float64" and model.output.shape == (None, 2)
+    assert model(np.ones((3, 4), np.float32)).dtype == tf.float64
+    with pytest.raises(ValueError, match="even|divisible|split"):
+        keras.Model(keras.Input((7,)), L.Activation("glu")(keras.Input((7,))))
+
+
 def test_softmax_layer_mask_as_keras_takes_it():
     x = np.array([[1.0, 2.0, 3.0]], np.float32)
     # Keras's documented rule: numbers above 0.5 keep (integers above 0); the shape
@@ -227,6 +239,11 @@ def test_softmax_layer_takes_several_axes_as_keras_does():
                                    keras.layers.Softmax(axis=axis)(x, mask=mask).numpy(),
                                    rtol=2e-6, atol=1e-7)
         assert L.Softmax.from_config(layer.get_config()).axis == layer.axis
+    for axis in ((), (1, 1)):
+        with pytest.raises(ValueError, match="distinct axes"):
+            L.Softmax(axis=axis)
+    with pytest.raises(ValueError, match="distinct axes"):  # the same axis, known at the call
+        L.Softmax(axis=(2, -1))(x, mask=mask)
     y = L.Softmax(axis=(1, 2))(x).numpy()
     e = np.exp(x.astype(np.float64) - x.max(axis=(1, 2), keepdims=True))
     np.testing.assert_allclose(y, e / e.sum(axis=(1, 2), keepdims=True), rtol=1e-6)
