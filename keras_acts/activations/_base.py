@@ -969,12 +969,16 @@ def activation(
                 args, kwargs = python_numbers(args), {k: python_number(v) for k, v in kwargs.items()}
                 if isinstance(x, tf.Tensor) and x.dtype is _F32 and not _beyond(_F32, args, kwargs):
                     return formula(x, *args, **kwargs)
+                if isinstance(x, tf.RaggedTensor):
+                    return _ragged_call(fn, family, signature, x, args, kwargs)
                 if not isinstance(x, keras.KerasTensor):
                     return _with_options(formula, upcast_half, as_float_tensor(x), args, kwargs)
             if isinstance(x, tf.Tensor) and x.dtype is _F32:  # the common call, in 0.15 us
                 return formula(x, *args, **kwargs)
             if isinstance(x, keras.KerasTensor):
                 return _symbolic_call(fn, signature, x, args, kwargs)
+            if isinstance(x, tf.RaggedTensor):
+                return _ragged_call(fn, family, signature, x, args, kwargs)
             x = as_float_tensor(x)
             if upcast_half and x.dtype in _HALF:
                 return tf.cast(formula(tf.cast(x, tf.float32), *args, **kwargs), x.dtype)
@@ -1024,6 +1028,33 @@ def _with_options(formula, upcast_half, x, args, kwargs):
     if compute == x.dtype:
         return formula(x, *args, **kwargs)
     return tf.cast(formula(tf.cast(x, compute), *args, **kwargs), x.dtype)
+
+
+# What fills the gaps of a ragged last axis for the functions along it: entries that
+# take no mass (softmin's smallest input takes the most).
+_RAGGED_PADDING = {"softmin": float("inf")}
+
+
+def _ragged_call(fn, family, signature, x, args, kwargs):
+    """``fn`` on a ``tf.RaggedTensor``, as Keras's functions take one (TensorFlow's ops
+    dispatch on it): elementwise functions on its flat values; functions along an axis
+    on the flat values for a uniform inner axis, and along a ragged last axis on the
+    rows padded with entries that take no mass, each row cut back to its length."""
+    if family not in ("softmax", "gated"):
+        return x.with_flat_values(fn(x.flat_values, *args, **kwargs))
+    bound = signature.bind(x, *args, **kwargs)
+    bound.apply_defaults()
+    options = {k: v for k, v in bound.arguments.items() if k != "x"}
+    axis, rank, ragged = options.get("axis"), x.shape.rank, x.ragged_rank
+    if type(axis) is int and -rank <= axis < rank and axis % rank > ragged:
+        return x.with_flat_values(fn(x.flat_values, **{**options, "axis": axis % rank - ragged}))
+    if family == "softmax" and type(axis) is int and axis % rank == rank - 1 == ragged:
+        padding = _RAGGED_PADDING.get(fn.__name__, float("-inf"))
+        y = fn(x.to_tensor(default_value=tf.constant(padding, x.dtype)), **{**options, "axis": -1})
+        return tf.RaggedTensor.from_tensor(y, lengths=x.nested_row_lengths())
+    takes = "the last axis, or an axis" if family == "softmax" else "an axis"
+    raise ValueError(f"{fn.__name__} of a RaggedTensor (ragged axes 1 to {ragged} of {rank}) takes "
+                     f"{takes} after the ragged ones; got `axis`={axis!r}.")
 
 
 def _symbolic_call(fn, signature, x, args, kwargs):
