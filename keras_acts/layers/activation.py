@@ -57,6 +57,8 @@ def _output_spec(fn, input_shape, dtype) -> keras.KerasTensor:
     else:
         found = registry.spec_of(fn)
     if found is not None and found.family not in ("gated", "user"):
+        if "float" not in keras.backend.standardize_dtype(dtype):  # integers give floatx()
+            dtype = keras.config.floatx()
         return keras.KerasTensor(tuple(input_shape), dtype=dtype)
     traced = tf.function(fn).get_concrete_function(tf.TensorSpec(input_shape, dtype))
     out = traced.structured_outputs

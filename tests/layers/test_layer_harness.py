@@ -209,6 +209,10 @@ def test_a_user_function_s_shape_dtype_and_errors_come_from_tracing_it():
     assert model(np.ones((3, 4), np.float32)).dtype == tf.float64
     with pytest.raises(ValueError, match="even|divisible|split"):
         keras.Model(keras.Input((7,)), L.Activation("glu")(keras.Input((7,))))
+    integers = keras.Input((4,), dtype="int32")  # keras_acts's functions give floatx()
+    for layer in (L.Activation("mish"), L.Mish(), L.Activation("glu(axis=-1)")):
+        assert layer(integers).dtype == "float32"
+        assert layer(np.arange(8, dtype=np.int32).reshape(2, 4)).dtype == tf.float32
 
 
 def test_softmax_layer_mask_as_keras_takes_it():
