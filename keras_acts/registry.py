@@ -430,12 +430,15 @@ def serialize(activation: Callable) -> str | dict:
     return keras.activations.serialize(activation)
 
 
-def deserialize(config: str | dict, custom_objects: dict | None = None) -> Callable:
-    """The activation a config describes; the inverse of :func:`serialize`.
+def deserialize(config: str | dict | None, custom_objects: dict | None = None) -> Callable | None:
+    """The activation a config describes; the inverse of :func:`serialize`. None gives
+    None, as Keras's ``deserialize``.
 
     >>> deserialize(serialize(get("lisht"))) is get("lisht")
     True
     """
+    if config is None:  # as Keras's: nothing to deserialize (get(None) is linear)
+        return None
     if isinstance(config, str):
         if custom_objects and config in custom_objects:
             return custom_objects[config]

@@ -426,3 +426,9 @@ def test_registration_refuses_what_it_could_not_reload():
     with pytest.raises(ValueError, match="Unknown"):
         keras_acts.get("aliased_registry_test")
     assert keras_acts.register_activation(aliased_registry_test, aliases=None) is aliased_registry_test
+
+
+def test_deserialize_of_none_is_none_as_keras_s():
+    assert keras.activations.deserialize(None) is None
+    assert keras_acts.deserialize(None) is None
+    assert keras_acts.get(None) is keras_acts.get("linear")
