@@ -1049,9 +1049,11 @@ def _ragged_call(fn, family, signature, x, args, kwargs):
     if type(axis) is int and -rank <= axis < rank and axis % rank > ragged:
         return x.with_flat_values(fn(x.flat_values, **{**options, "axis": axis % rank - ragged}))
     if family == "softmax" and type(axis) is int and axis % rank == rank - 1 == ragged:
+        x = x.with_flat_values(as_float_tensor(x.flat_values))  # integers give floatx()
         padding = _RAGGED_PADDING.get(fn.__name__, float("-inf"))
         y = fn(x.to_tensor(default_value=tf.constant(padding, x.dtype)), **{**options, "axis": -1})
-        return tf.RaggedTensor.from_tensor(y, lengths=x.nested_row_lengths())
+        # x's own row partition (a uniform row length keeps its static size)
+        return x.with_flat_values(tf.RaggedTensor.from_tensor(y, lengths=x.nested_row_lengths()).flat_values)
     takes = "the last axis, or an axis" if family == "softmax" else "an axis"
     raise ValueError(f"{fn.__name__} of a RaggedTensor (ragged axes 1 to {ragged} of {rank}) takes "
                      f"{takes} after the ragged ones; got `axis`={axis!r}.")

@@ -91,3 +91,21 @@ def test_a_ragged_axis_other_than_the_last_is_a_value_error_naming_axis():
     with pytest.raises(ValueError, match="after the ragged ones"):
         keras_acts.activations.glu(_ragged())  # a ragged last axis cannot be halved
     assert keras_acts.activations.elu(_ragged(), alpha=0.5).row_lengths().numpy().tolist() == LENGTHS
+
+
+@pytest.mark.parametrize("name", ROWWISE)
+def test_rows_of_integers_nested_rows_and_a_uniform_row_length(name):
+    fn = keras_acts.get(name)
+    integers = tf.RaggedTensor.from_row_lengths(tf.constant([1, 2, 3]), [2, 1])
+    got = fn(integers)  # integers give floatx(), as for dense inputs
+    assert got.dtype == tf.float32
+    np.testing.assert_array_equal(got.flat_values.numpy(),
+                                  fn(tf.ragged.constant([[1.0, 2.0], [3.0]])).flat_values.numpy())
+    uniform = tf.RaggedTensor.from_uniform_row_length(tf.range(6.0), 3)
+    assert fn(uniform).shape.as_list() == [2, 3]  # the static row length is kept
+    np.testing.assert_allclose(fn(uniform).flat_values.numpy(),
+                               tf.reshape(fn(tf.reshape(tf.range(6.0), [2, 3])), [-1]).numpy(), rtol=4e-7)
+    nested = tf.ragged.constant([[[1.0, 5.0], [2.0]], [], [[0.5, -1.0, 3.0]]])
+    rows = [fn(tf.constant([row])).numpy()[0] for batch in nested.to_list() for row in batch]
+    # padded rows may take the careful form where a dense row takes the kernel: a step apart
+    np.testing.assert_allclose(fn(nested).flat_values.numpy(), np.concatenate(rows), rtol=4e-7)
