@@ -78,6 +78,22 @@ def _exactly_mod_2pi(t: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     return parts[0], parts[1] + parts[2]
 
 
+def _check_eighths(eighths) -> None:
+    if eighths not in (-1, 0, 1, 2):
+        raise ValueError(f"`eighths` must be -1, 0, 1 or 2, got {eighths!r}")
+
+
+def _quadrant(k: tf.Tensor) -> tf.Tensor:
+    """``k`` (whole numbers of quarter turns) modulo 4."""
+    return k - 4 * tf.math.floor(k / 4)
+
+
+def _sin_in_quadrant(quadrant, sin, cos):
+    """``sin(r + quadrant pi / 2)`` from ``sin(r)`` and ``cos(r)``."""
+    one = tf.constant(1.0, sin.dtype)
+    return where(quadrant < 2, one, -one) * where(tf.equal(quadrant % 2, 0), sin, cos)
+
+
 def _reduced_sin(t: tf.Tensor, eighths: int, table: bool, cosine: bool = False):
     """sin(t + eighths pi / 4) as float32 (``cosine``: and cos(t + eighths pi / 4), from
     the same reduction); without the table, for |t| < 2^24 only."""
@@ -90,8 +106,8 @@ def _reduced_sin(t: tf.Tensor, eighths: int, table: bool, cosine: bool = False):
     r2 = r * r
     sin = r + r * r2 * polynomial(_SIN, r2)
     cos = 1 - 0.5 * r2 + r2 * r2 * polynomial(_COS, r2)
-    quadrant = k - 4 * tf.math.floor(k / 4)  # sin(r + quadrant pi / 2)
-    value = where(quadrant < 2, 1.0, -1.0) * where(tf.equal(quadrant % 2, 0), sin, cos)
+    quadrant = _quadrant(k)
+    value = _sin_in_quadrant(quadrant, sin, cos)
     if not cosine:
         return value
     # cos(r + quadrant pi / 2) = sin(r + (quadrant + 1) pi / 2)
@@ -108,8 +124,7 @@ def sin_float32(t: tf.Tensor, eighths: int = 0, *, table: bool = True, cosine: b
     needs: the same bits below 2^24, wrong values above. ``cosine=True`` returns
     ``(sin, cos)`` of ``t + eighths pi / 4`` from one reduction.
     """
-    if eighths not in (-1, 0, 1, 2):
-        raise ValueError(f"`eighths` must be -1, 0, 1 or 2, got {eighths!r}")
+    _check_eighths(eighths)
     return _reduced_sin(t, eighths, table, cosine)
 
 
@@ -127,18 +142,14 @@ def sin_float64(t: tf.Tensor, eighths: int = 0) -> tf.Tensor:
     reduction, then TensorFlow's sin or cos of what is left (within ``pi / 4``). For
     ``|t| >= 2^26`` the sum of TensorFlow's sin and cos, whose zeros cancel (computed
     only when some argument is that large)."""
-    if eighths not in (-1, 0, 1, 2):
-        raise ValueError(f"`eighths` must be -1, 0, 1 or 2, got {eighths!r}")
+    _check_eighths(eighths)
     shift = eighths / 2  # in quarter turns: t + shift pi / 2
     near = tf.abs(t) < FLOAT64_REDUCED_BELOW
     tc = where(near, t, tf.zeros_like(t))
     k = tf.math.round(tc * (2 / math.pi) + shift)
     m = k - shift
     r = (((tc - m * _Q1) - m * _Q2) - m * _Q3) - m * _Q4
-    quadrant = k - 4 * tf.math.floor(k / 4)  # sin(r + quadrant pi / 2)
-    one = tf.ones_like(t)
-    value = where(quadrant < 2, one, -one) * where(tf.equal(quadrant % 2, 0), tf.math.sin(r),
-                                                   tf.math.cos(r))
+    value = _sin_in_quadrant(_quadrant(k), tf.math.sin(r), tf.math.cos(r))
 
     def with_far():
         sin, cos = tf.math.sin(t), tf.math.cos(t)
