@@ -462,8 +462,7 @@ def deserialize(config: str | dict | None, custom_objects: dict | None = None) -
                 raise ValueError(f"{inner!r} names a class, not a function")
             return found
         except (TypeError, ValueError):
-            package = inner.rpartition(">")[0]
-            if package not in ("", PACKAGE, USER_PACKAGE):  # another package's function: not ours to stand in
+            if _foreign(inner):  # another package's function: not ours to stand in
                 raise
             return _lookup_name(inner)
     found = keras.saving.deserialize_keras_object(config, custom_objects=custom_objects)
