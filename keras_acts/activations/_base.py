@@ -45,8 +45,10 @@ except ImportError:  # pragma: no cover - a TensorFlow that moved it: always rec
 try:  # TensorFlow's tape, private: what tf.custom_gradient records eagerly, without its Python
     from tensorflow.python.eager.record import record_operation as _record_operation
     from tensorflow.python.eager.record import stop_recording as _stop_recording
+    from tensorflow.python.eager.record import record_operation_forwardprop_only as _record_forwardprop
 except ImportError:  # pragma: no cover - a TensorFlow that moved them: tf.custom_gradient
-    _record_operation = _stop_recording = None
+    _record_operation = _record_forwardprop = None
+    _stop_recording = contextlib.nullcontext
 
 
 try:  # TensorFlow's XLA op, private: values XLA may not merge with computations before it
@@ -793,7 +795,8 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
                    fuse_from: int | None = FUSE_FROM,
                    fuse_small_eagerly: bool | None = None,
                    fuse_small_backward_eagerly: bool | None = None,
-                   forward_fuse_from: int | None = None) -> Callable:
+                   forward_fuse_from: int | None = None,
+                   record_forward: bool = True) -> Callable:
     """``forward(x, *options)`` with the gradient ``backward(dy, *kept, *options)``.
 
     ``keep`` names the tensors the backward pass reads, and so the training step
@@ -818,6 +821,13 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     ``forward_fuse_from`` (default: ``fuse_from``) is the forward pass's own
     threshold, 0 for a formula that XLA runs faster at every size (sparsemax's loop
     against a sort).
+
+    ``record_forward=False`` (for a ``backward`` that takes no derivative through ``y``,
+    whose slope is piecewise constant in it: sparsemax's) keeps the forward ops off any
+    outer tape or forward accumulator in a graph too, as eagerly: there a persistent
+    or nested tape would rebuild a compiled forward loop to return its intermediates,
+    which XLA cannot size, and a forward accumulator would differentiate the forward ops
+    instead of ``backward``.
 
     Eagerly, with no tape recording, only ``forward`` runs. Under a tape, the call
     is one operation on it with ``backward`` as its gradient, recorded directly
@@ -889,7 +899,16 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
             # Eagerly, a tape recording tf.function's call of the compiled forward would
             # run it as a variant that also returns every intermediate for a gradient of
             # its own (elu: 28 outputs, 10x the time); the direct call records nothing.
-            y = run(forward, forward_compiles(t, eager), t, direct=eager)
+            if record_forward:
+                y = run(forward, forward_compiles(t, eager), t, direct=eager)
+            else:
+                with _stop_recording():
+                    y = run(forward, forward_compiles(t, eager), t, direct=eager)
+                if _record_forwardprop is not None:
+                    # a forward accumulator's tangent of y from ``backward``, transposed (as
+                    # eagerly): it reads the custom gradient's own op as an identity of y
+                    _record_forwardprop(op_name, [y], [t], lambda dy: [run_backward(
+                        dy, *_kept(keep, t, y), compiled=False)], None)
             # The gradient's closure holds only what the backward pass reads: eagerly, a
             # tape keeps whatever it holds (x too, before, for a gradient from y alone).
             kept, backward_compiles = _kept(keep, t, y), compiles(t, eager, fuse_backward, small_backward)

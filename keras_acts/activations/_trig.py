@@ -140,8 +140,8 @@ def sin_float64(t: tf.Tensor, eighths: int = 0) -> tf.Tensor:
     """``sin(t + eighths pi / 4)`` of a float64 ``t``, to float64's precision near its
     zeros too: ``t`` reduced by ``pi / 2`` in four parts, the shift applied after the
     reduction, then TensorFlow's sin or cos of what is left (within ``pi / 4``). For
-    ``|t| >= 2^26`` the sum of TensorFlow's sin and cos, whose zeros cancel (computed
-    only when some argument is that large)."""
+    ``|t| >= 2^26`` the sum of TensorFlow's sin and cos, whose zeros cancel (inside XLA
+    computed only when some argument is that large)."""
     _check_eighths(eighths)
     shift = eighths / 2  # in quarter turns: t + shift pi / 2
     near = tf.abs(t) < FLOAT64_REDUCED_BELOW
@@ -156,7 +156,13 @@ def sin_float64(t: tf.Tensor, eighths: int = 0) -> tf.Tensor:
         far = {0: sin, 2: cos, 1: (sin + cos) * math.sqrt(0.5), -1: (sin - cos) * math.sqrt(0.5)}
         return where(near, value, far[eighths])
 
-    # The far form only where some argument needs it: two more sines cost 1.3-1.45x.
+    if not in_xla_context() or for_gpu():
+        # Outside XLA (op by op: the conditional is two more dispatches there), and where a
+        # tape differentiates this (the forms traced for a GPU), both forms: TensorFlow's
+        # gradient of a conditional inside XLA fails, and pfor (vectorized_map, jacobians)
+        # cannot split one on a predicate that varies per example.
+        return with_far()
+    # Inside XLA, the far form only where some argument needs it: two more sines cost 1.3-1.45x.
     return tf.reshape(tf.cond(tf.reduce_all(near), lambda: value, with_far), tf.shape(t))
 
 

@@ -551,7 +551,7 @@ def _sparsemax_careful_rows(z):
 # TensorFlow's sort, eagerly 10-15x faster from 8 rows of 1024 on (1 row: 36 against
 # 520 µs), in a tf.function 2-3x from [128, 100], as fast on [128, 10].
 _sparsemax_last = gradient_from_output(_sparsemax_gradient, fuse_small_eagerly=True,
-                                       forward_fuse_from=0)(
+                                       forward_fuse_from=0, record_forward=False)(
     _unless(_any_non_finite, _sparsemax_finite, _sparsemax_careful, "_sparsemax_last"))
 
 
