@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import itertools
 import math
 import threading
 from typing import Any, Callable
@@ -276,17 +277,30 @@ def chunk_maxima(x: tf.Tensor, size: int, *counted: tf.Tensor) -> list[tf.Tensor
 _PLAIN = frozenset({float, int, bool, str, type(None)})
 
 
-def python_number(value: Any) -> Any:
-    """A NumPy scalar (``np.float32(0.5)``), a 0-d array or an eager 0-d tensor or
-    variable holding a number, as the Python number it holds, as Keras takes them;
-    anything else as it is (checks then say what is wrong)."""
+def python_number(value: Any, argument: str | None = None) -> Any:
+    """A NumPy scalar (``np.float32(0.5)``), a 0-d array or an eager 0-d tensor
+    holding a number, as the Python number it holds, as Keras takes them; anything
+    else as it is (checks then say what is wrong).
+
+    Raises:
+        TypeError: ``value`` is a variable. Options are constants of the formula: a
+            variable's gradient would be lost (Keras's functions differentiate it); a
+            learned parameter belongs in a layer.
+    """
     if type(value) in _PLAIN:
         return value
+    if isinstance(value, (tf.Variable, keras.Variable)):
+        what = f"`{argument}` must be a number" if argument else "options must be numbers"
+        raise TypeError(
+            f"{what}, got a variable ({getattr(value, 'name', '')!s}): options are "
+            "constants of the formula, so its gradient would be lost. For a "
+            "learned parameter use a layer (keras_acts.layers: PReLU, PELU, Swish, ... or "
+            "a subclass of keras_acts.layers.ParametricActivation).")
     if isinstance(value, (np.integer, np.floating, np.bool_)):
         return value.item()
     if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biuf":
         return value.item()
-    if isinstance(value, (tf.Tensor, tf.Variable)) and value.shape.rank == 0 and (
+    if isinstance(value, tf.Tensor) and value.shape.rank == 0 and (
             value.dtype.is_floating or value.dtype.is_integer or value.dtype == tf.bool):
         try:
             return value.numpy().item()
@@ -295,9 +309,9 @@ def python_number(value: Any) -> Any:
     return value
 
 
-def python_numbers(values: tuple) -> tuple:
-    """:func:`python_number` of each value."""
-    return tuple(python_number(v) for v in values)
+def python_numbers(values: tuple, arguments: tuple = ()) -> tuple:
+    """:func:`python_number` of each value (``arguments``: their names, for messages)."""
+    return tuple(python_number(v, a) for v, a in itertools.zip_longest(values, arguments[:len(values)]))
 
 
 _CONDITIONS = {
@@ -325,7 +339,7 @@ def real_number(value: Any, argument: str, condition: str | None = None, *,
     if type(value) is float:  # the common case, in 0.2 us
         if value == value and (condition is None or _CONDITIONS[condition](value)):
             return value
-    value = python_number(value)
+    value = python_number(value, argument)
     what = f"a {condition} number" if condition else "a number"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"`{argument}` must be {what}, got {type(value).__name__}: {value!r}")
@@ -340,7 +354,7 @@ def real_number(value: Any, argument: str, condition: str | None = None, *,
 
 def boolean(value: Any, argument: str) -> bool:
     """An option's value as a bool (``np.bool_``, 0 and 1 too), or a TypeError naming it."""
-    value = python_number(value)
+    value = python_number(value, argument)
     if isinstance(value, bool) or (type(value) is int and value in (0, 1)):
         return bool(value)
     raise TypeError(f"`{argument}` must be True or False, got {type(value).__name__}: {value!r}")
@@ -350,7 +364,7 @@ def integer(value: Any, argument: str, at_least: int | None = None) -> int:
     """An argument's value as an int (NumPy integers too), or an error naming it:
     a TypeError for anything else (a float, a bool, a string), a ValueError below
     ``at_least``."""
-    value = python_number(value)
+    value = python_number(value, argument)
     if type(value) is not int:
         raise TypeError(f"`{argument}` must be an int, got {type(value).__name__}: {value!r}")
     if at_least is not None and value < at_least:
@@ -981,11 +995,13 @@ def activation(
 
     def decorator(formula: Callable) -> Callable:
         signature = inspect.signature(formula)
+        options = tuple(signature.parameters)[1:]  # their names, for messages
 
         @functools.wraps(formula)
         def fn(x, *args, **kwargs):
             if args or kwargs:
-                args, kwargs = python_numbers(args), {k: python_number(v) for k, v in kwargs.items()}
+                args = python_numbers(args, options)
+                kwargs = {k: python_number(v, k) for k, v in kwargs.items()}
                 if isinstance(x, tf.Tensor) and x.dtype is _F32 and not _beyond(_F32, args, kwargs):
                     return formula(x, *args, **kwargs)
                 if isinstance(x, tf.RaggedTensor):

@@ -32,7 +32,7 @@ def check_axis(x: tf.Tensor, axis: int) -> int:
     if rank == 0:
         raise ValueError("functions along an axis (the softmax family, gated units) need an "
                          "input of rank >= 1, got a scalar.")
-    axis = python_number(axis)
+    axis = python_number(axis, "axis")
     if not isinstance(axis, int) or isinstance(axis, bool):
         raise TypeError(f"`axis` must be an int, a tuple of ints or None, got {axis!r}")
     if rank is not None and not -rank <= axis < rank:

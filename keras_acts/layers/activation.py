@@ -125,7 +125,8 @@ class ReLU(_Elementwise):
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         # Python numbers as given (an int stays an int in the config, as in Keras's layer)
-        max_value, negative_slope, threshold = python_numbers((max_value, negative_slope, threshold))
+        max_value, negative_slope, threshold = python_numbers((max_value, negative_slope, threshold),
+                                                               ("max_value", "negative_slope", "threshold"))
         if max_value is not None:
             real_number(max_value, "max_value", "non-negative")
         real_number(negative_slope, "negative_slope", "non-negative")
@@ -154,7 +155,7 @@ class ELU(_Elementwise):
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
-        alpha = python_number(alpha)
+        alpha = python_number(alpha, "alpha")
         real_number(alpha, "alpha")
         self.alpha = alpha
 
@@ -179,7 +180,7 @@ class ThresholdedReLU(_Elementwise):
 
     def __init__(self, theta=1.0, **kwargs):
         super().__init__(**kwargs)
-        theta = python_number(theta)
+        theta = python_number(theta, "theta")
         real_number(theta, "theta", "non-negative")
         self.theta = theta
 
@@ -364,7 +365,7 @@ class FunctionLayer(keras.layers.Layer):
         found = registry.spec(self.function)
         names = list(inspect.signature(found.fn).parameters)[1:]
         # 0-d arrays and tensors as the numbers they hold: a config keeps numbers.
-        self.options = {name: python_number(kwargs.pop(name)) for name in names if name in kwargs}
+        self.options = {name: python_number(kwargs.pop(name), name) for name in names if name in kwargs}
         super().__init__(**kwargs)
         self.supports_masking = True
         self._fn = registry.configured(found.name, **self.options)

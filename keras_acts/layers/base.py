@@ -104,7 +104,9 @@ def _fresh(initializer):
 def _initializer(value, argument):
     if value is None:
         raise ValueError(f"`{argument}` must be a number or an initializer, got None.")
-    value = python_number(value)
+    if isinstance(value, (tf.Variable, keras.Variable)):  # its value now, as an initial value
+        value = tf.convert_to_tensor(value)
+    value = python_number(value, argument)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return ExactConstant(real_number(value, argument))
     return keras.initializers.get(value)

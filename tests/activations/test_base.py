@@ -3,6 +3,7 @@
 import math
 from fractions import Fraction
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -441,7 +442,7 @@ def test_options_given_as_0d_arrays_and_eager_tensors_are_the_numbers_they_hold(
     np.testing.assert_array_equal(A.relu(x, max_value=tf.constant(0.5)).numpy(), [0.0, 0.25, 0.5])
     np.testing.assert_allclose(A.elu(x, alpha=tf.constant(0.5)).numpy(), [0.5 * math.expm1(-2.0), 0.25, 1.0],
                                rtol=1e-6)
-    np.testing.assert_array_equal(A.hard_tanh(x, tf.constant(-1.0), tf.Variable(0.5)).numpy(), [-1.0, 0.25, 0.5])
+    np.testing.assert_array_equal(A.hard_tanh(x, tf.constant(-1.0), tf.constant(0.5)).numpy(), [-1.0, 0.25, 0.5])
     np.testing.assert_array_equal(A.gelu(x, approximate=1).numpy(), A.gelu(x, approximate=True).numpy())
     with pytest.raises(TypeError, match="`approximate`"):
         A.gelu(x, approximate=2)
@@ -472,3 +473,23 @@ def test_threshold_rounds_its_replacement_once_in_every_path(mode):
         keras_acts.config.set_xla_fusion(True)
     np.testing.assert_array_equal(run.y, [1 + 2 ** -7, 2.0])
     np.testing.assert_array_equal(run.dy, [0.0, 1.0])
+
+
+@pytest.mark.parametrize("variable", [tf.Variable, keras.Variable], ids=["tf", "keras"])
+def test_a_variable_option_is_refused_naming_it_eagerly_and_in_graphs(variable):
+    # Keras's functions differentiate a variable option; keras_acts's options are
+    # constants of the formula, so taking its value would drop its gradient silently
+    x = tf.constant([-2.0, 0.25, 1.0])
+    v = variable(0.5)
+    calls = {"alpha": lambda t: A.celu(t, alpha=v), "max_val": lambda t: A.hard_tanh(t, -1.0, v),
+             "beta": lambda t: A.softplus(t, v), "negative_slope": lambda t: A.leaky_relu(t, v)}
+    for argument, call in calls.items():
+        for run in (call, tf.function(call, autograph=False)):
+            with pytest.raises(TypeError, match=f"`{argument}` must be a number, got a variable"
+                                                 ".*gradient would be lost.*keras_acts.layers"):
+                run(x)
+    with pytest.raises(TypeError, match="`alpha` must be a number, got a variable"):
+        keras_acts.layers.ELU(alpha=v)
+    # as a learnable layer's initial value, its value now
+    layer = keras_acts.layers.PReLU(alpha_initializer=v)
+    np.testing.assert_allclose(layer(x).numpy(), [-1.0, 0.25, 1.0])
