@@ -35,7 +35,7 @@ import numpy as np
 
 import keras_acts
 from keras_acts.datasets import load_credit_default
-from keras_acts.demo import BATCH_SIZE, build_binary_model, positive_int, seed_argument
+from keras_acts.demo import BATCH_SIZE, build_binary_model, check_hidden_activation, positive_int, seed_argument
 
 DEFAULT_EPOCHS = 5
 DEFAULT_OUTPUT = "compare_activations.png"
@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             chosen[name] = ACTIVATIONS[name]
             continue
         try:
-            keras_acts.get(name)
+            check_hidden_activation(name)
         except (ValueError, TypeError) as error:  # a misspelt name, an option of the wrong type
             print(f"{parser.prog}: error: {error}", file=sys.stderr)
             return 2

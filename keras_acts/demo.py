@@ -29,6 +29,7 @@ import time
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 import keras_acts  # noqa: F401  (the import makes the keras_acts names valid activation strings)
 from keras_acts.datasets import load_credit_default
@@ -37,6 +38,7 @@ __all__ = [
     "DEFAULT_ACTIVATION",
     "DEFAULT_EPOCHS",
     "add_arguments",
+    "check_hidden_activation",
     "format_summary",
     "main",
     "run",
@@ -56,6 +58,30 @@ def _model_name(prefix: str, activation_name: str) -> str:
     'default_leaky_relu_negative_slope_0_1'
     """
     return re.sub(r"[^A-Za-z0-9_]+", "_", f"{prefix}_{activation_name}").strip("_")
+
+
+def check_hidden_activation(activation: str) -> None:
+    """Raise ValueError unless ``activation`` (a name ``keras_acts.get`` takes) can be
+    a hidden ``Dense`` layer's activation: it must keep the layer's shape, as Keras's
+    ``Dense`` declares its output before the activation runs. Gated units halve it
+    (``glu``, as Keras's own ``"glu"``), and an axis past a Dense output's rank fails.
+
+    >>> check_hidden_activation("swiglu")
+    Traceback (most recent call last):
+    ...
+    ValueError: `activation` 'swiglu' changes a Dense layer's output shape ((2, 32) -> (2, 16)), which Keras's Dense does not expect of its activation (a gated unit halves the last axis); choose an elementwise one
+    """
+    function = keras_acts.get(activation)
+    try:
+        shape = tuple(function(tf.zeros([2, 32])).shape)
+    except (ValueError, TypeError, tf.errors.InvalidArgumentError) as error:
+        raise ValueError(f"`activation` {activation!r} cannot be a Dense layer's activation: "
+                         f"{str(error).splitlines()[0]}") from None
+    if shape != (2, 32):
+        raise ValueError(
+            f"`activation` {activation!r} changes a Dense layer's output shape ((2, 32) -> {shape}), "
+            "which Keras's Dense does not expect of its activation (a gated unit halves the last "
+            "axis); choose an elementwise one")
 
 
 def build_binary_model(n_features: int, activation: str = DEFAULT_ACTIVATION) -> keras.Model:
@@ -127,12 +153,13 @@ def run(
 
     Raises:
         ValueError: an unknown ``activation`` name (the message lists the
-            closest known names), ``epochs`` below 1, ``seed`` outside
+            closest known names) or one that changes a layer's shape
+            (:func:`check_hidden_activation`), ``epochs`` below 1, ``seed`` outside
             [0, 2**32), or ``verbose`` not 0, 1 or 2.
         TypeError: ``epochs``, ``seed`` or ``verbose`` is not an int, or an
             option in ``activation`` has the wrong type.
     """
-    keras_acts.get(activation)  # fail fast, before any training, on a misspelt name
+    check_hidden_activation(activation)  # fail fast, before any training
     _check_int(epochs, "epochs", 1)
     _check_int(seed, "seed", 0, _SEEDS)
     _check_int(verbose, "verbose", 0, 3)
@@ -254,7 +281,7 @@ def run_from_args(args: argparse.Namespace, prog: str) -> int:
     one) gives one line on stderr and status 2, no traceback.
     """
     try:
-        keras_acts.get(args.activation)
+        check_hidden_activation(args.activation)
     except (ValueError, TypeError) as error:  # a misspelt name, an option of the wrong type
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2

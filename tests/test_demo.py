@@ -71,6 +71,23 @@ def test_main_unknown_activation_one_line(capsys):
     assert len(err.splitlines()) == 1 and "'lisht'" in err
 
 
+@pytest.mark.parametrize("activation, message", [
+    ("swiglu", "changes a Dense layer's output shape ((2, 32) -> (2, 16))"),
+    ("glu", "a gated unit halves the last axis"),
+    ("softmax(axis=5)", "cannot be a Dense layer's activation: `axis`=5 is out of range"),
+])
+def test_an_activation_that_breaks_the_dense_stack_is_one_line_before_training(
+        activation, message, monkeypatch, capsys):
+    # Keras's Dense declares its output shape before the activation runs: a gated unit
+    # made the next layer fail in fit, after the data was loaded, with Keras's traceback
+    monkeypatch.setattr(demo, "load_credit_default", lambda *a, **k: pytest.fail("trained"))
+    assert demo.main(["--activation", activation]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err
+    with pytest.raises(ValueError, match="`activation`"):
+        demo.run(activation=activation)
+
+
 def test_main_prints_summary(monkeypatch, capsys):
     seen = {}
 
