@@ -21,6 +21,11 @@ What is drawn for each kind of activation:
   ``x * act(x)`` (``swiglu`` is drawn as ``x * silu(x)``), and its total
   derivative ``act(x) + x * act'(x)``.
 
+The pairs lie along the axis the function is configured for (``"softmax(axis=0)"``,
+``Softmax(axis=0)``, an ``Activation`` layer applying one): the last by default, or
+the first. An axis over which the grid's points would mix (``None``, several axes)
+is a ``ValueError``.
+
 matplotlib is imported only when a figure is drawn, so keras_acts itself does
 not need it (``pip install keras-acts[plot]`` installs it). Figures are made
 with ``matplotlib.figure.Figure`` directly, not through ``pyplot``: nothing is
@@ -113,15 +118,61 @@ def _check_kind(kind: str | None) -> str | None:
     return kind
 
 
+def _layer_function(layer: keras.layers.Layer) -> Any:
+    """The function a layer applies, where it says: keras_acts's one-function layers
+    (their configured function), ``Activation`` layers (keras_acts's and Keras's); else None."""
+    configured = getattr(layer, "_fn", None)
+    if isinstance(getattr(layer, "function", None), str) and callable(configured):
+        return configured
+    function = getattr(layer, "activation", None)
+    return function if callable(function) and not isinstance(function, keras.layers.Layer) else None
+
+
 def _layer_kind(layer: keras.layers.Layer) -> str:
     """A layer's evaluation kind: from the function it applies, if it names one."""
-    function = getattr(layer, "function", None)  # keras_acts's one-function layers
-    if isinstance(function, str) and function:
-        try:
-            return kind_of(function)
-        except ValueError:
-            return "elementwise"
+    function = _layer_function(layer)
+    if function is not None:
+        found = _spec_for(function)
+        return _FAMILY_KINDS.get(found.family, "elementwise") if found else "elementwise"
     return "axis" if type(layer).__name__ == "Softmax" else "elementwise"
+
+
+def _pair_axis(activation: Any) -> int:
+    """The axis of a pair ``[x, 0]`` or ``[x, x]`` for ``activation``: 0 where it is
+    configured along the first axis of a row of pairs, else -1 (its default). An axis
+    over which points would mix (None, several axes) is a ValueError."""
+    if isinstance(activation, keras.layers.Layer):
+        axis = getattr(activation, "axis", None) if type(activation).__name__ == "Softmax" else None
+        function = _layer_function(activation)
+        if axis is None and function is not None:
+            return _pair_axis(function)
+        if axis is None:
+            return -1
+    elif isinstance(activation, registry.ConfiguredActivation):
+        if "axis" not in activation.options:
+            return -1
+        axis = activation.options["axis"]
+    else:
+        return -1
+    if isinstance(axis, (tuple, list)) and len(axis) == 1:
+        axis = axis[0]
+    if axis in (0, -2):
+        return 0
+    if isinstance(axis, int):  # -1, 1, or out of range for a row of pairs: the function says so
+        return -1
+    raise ValueError(
+        f"{_label(activation)}: `axis`={axis!r} cannot be plotted: plot evaluates a function "
+        "along one axis of pairs [x, 0] (or [x, x]), one pair per point; give it axis -1.")
+
+
+def _stacked(points: tf.Tensor, other: tf.Tensor, axis: int) -> tf.Tensor:
+    """The pairs ``[points, other]`` along ``axis`` (-1: shape ``(n, 2)``; 0: ``(2, n)``)."""
+    return tf.stack([points, other], axis=axis)
+
+
+def _first(out: tf.Tensor, axis: int) -> tf.Tensor:
+    """Each pair's first output, from ``(n, 2)`` or, along axis 0, ``(2, n)``."""
+    return out[0] if axis == 0 else out[..., 0]
 
 
 def _layer_curve(layer: keras.layers.Layer, x: np.ndarray, derivative: bool, kind: str):
@@ -131,6 +182,7 @@ def _layer_curve(layer: keras.layers.Layer, x: np.ndarray, derivative: bool, kin
     the rows ``[x, 0]`` and gated ones the rows ``[x, x]``, of shape ``(n, 2)``.
     """
     width = 1 if kind == "elementwise" else 2
+    axis = -1 if kind == "elementwise" else _pair_axis(layer)
     if not layer.built:
         try:
             layer.build((None, width))
@@ -147,20 +199,22 @@ def _layer_curve(layer: keras.layers.Layer, x: np.ndarray, derivative: bool, kin
         "are shared across features (e.g. PReLU(shared_axes=[1]))."
     )
     expected = (len(x), 2 if kind == "axis" else 1)
+    if axis == 0:
+        expected = expected[::-1]
     points = tf.constant(x, dtype=layer.compute_dtype)
     try:
         with tf.GradientTape() as tape:
             tape.watch(points)
             if kind == "axis":
-                inputs = tf.stack([points, tf.zeros_like(points)], axis=-1)
+                inputs = _stacked(points, tf.zeros_like(points), axis)
             elif kind == "gated":
-                inputs = tf.stack([points, points], axis=-1)
+                inputs = _stacked(points, points, axis)
             else:
                 inputs = points[:, None]
             out = layer(inputs)
             if tuple(out.shape) != expected:
                 raise ValueError(f"{explain} Its output has shape {tuple(out.shape)}.")
-            out = out[:, 0]
+            out = _first(out, axis)
     except ValueError as error:
         if str(error).startswith(explain):
             raise
@@ -231,15 +285,16 @@ def evaluate(
 
     fn = registry.get(activation)
     kind = kind or kind_of(fn)
+    axis = -1 if kind == "elementwise" else _pair_axis(fn)
     dtype = _float_dtype(dtype)
     points = tf.constant(x, dtype=dtype)
     with tf.GradientTape() as tape:
         tape.watch(points)
         if kind == "axis":
-            out = fn(tf.stack([points, tf.zeros_like(points)], axis=-1))
-            out = out[..., 0] if tf.is_tensor(out) and out.shape.rank == 2 else out
+            out = fn(_stacked(points, tf.zeros_like(points), axis))
+            out = _first(out, axis) if tf.is_tensor(out) and out.shape.rank == 2 else out
         elif kind == "gated":
-            out = fn(tf.stack([points, points], axis=-1))
+            out = fn(_stacked(points, points, axis))
             out = tf.reshape(out, [-1]) if tf.is_tensor(out) and out.shape.rank == 2 else out
         else:
             out = fn(points)

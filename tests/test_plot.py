@@ -268,3 +268,36 @@ def test_importing_keras_acts_and_plot_needs_no_matplotlib():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+
+@pytest.mark.parametrize("activation", [
+    "softmax(axis=0)", "softmax(axis=(-2,))", "softmax(axis=1)",
+    keras_acts.layers.Activation("softmax"), keras_acts.layers.Activation("softmax(axis=0)"),
+    keras.layers.Activation("softmax"), keras_acts.layers.Softmax(axis=0),
+], ids=repr)
+def test_an_axis_wise_function_on_any_one_axis_is_plotted_along_it(activation):
+    # the first output of softmax([x, 0]) is sigmoid(x), wherever the pair lies; the
+    # grid's points never mix (they did along a configured axis 0, and an Activation
+    # layer applying softmax was taken as elementwise: a flat 1)
+    x = np.array([-3.0, 0.0, 1.0, 5.0])
+    y, dy = evaluate(activation, x)
+    np.testing.assert_allclose(y, _sigmoid(x), rtol=1e-6)
+    np.testing.assert_allclose(dy, _sigmoid(x) * (1 - _sigmoid(x)), rtol=1e-5)
+
+
+@pytest.mark.parametrize("activation", [
+    "glu(axis=0)", keras_acts.layers.Activation("glu"), keras_acts.layers.GLU(axis=0),
+], ids=repr)
+def test_a_gated_unit_on_any_one_axis_is_plotted_for_x_x(activation):
+    x = np.array([-3.0, 0.0, 1.0, 5.0, 7.0])  # an odd count: the grid is never split in halves
+    y, dy = evaluate(activation, x)
+    np.testing.assert_allclose(y, x * _sigmoid(x), rtol=1e-6)
+    np.testing.assert_allclose(dy, _sigmoid(x) + x * _sigmoid(x) * (1 - _sigmoid(x)), rtol=1e-5)
+
+
+@pytest.mark.parametrize("activation", ["softmax(axis=(0, 1))", "softmax(axis=None)",
+                                        keras_acts.layers.Softmax(axis=(0, 1))], ids=repr)
+def test_an_axis_over_which_points_would_mix_is_refused(activation):
+    with pytest.raises(ValueError, match="cannot be plotted: plot evaluates a function along one axis"):
+        evaluate(activation, [0.0, 1.0])
