@@ -1662,6 +1662,11 @@ def run(config: Config, argv: Sequence[str] = ()) -> dict:
 
 
 def _names(text: str) -> tuple[str, ...]:
+    if "(" in text or ")" in text:
+        raise argparse.ArgumentTypeError(
+            f"names only (each is timed with its default options), got {text!r}")
+    if not text.replace(",", "").strip():
+        raise argparse.ArgumentTypeError(f"no names given, got {text!r} (leave --names out for every name)")
     names = []
     for part in text.split(","):
         if part.strip():
@@ -1745,8 +1750,14 @@ def _writable(path: str, option: str) -> str | None:
         os.makedirs(directory, exist_ok=True)
     except OSError as error:
         return f"cannot make the folder of {option} {path}: {error.strerror or error}"
-    if not os.access(directory, os.W_OK):
-        return f"cannot write {option} {path}: its folder is not writable"
+    existed = os.path.exists(path)
+    try:  # opened as it will be (append: an existing file keeps its contents until then)
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as error:  # a folder not writable, a name too long, a special file system
+        return f"cannot write {option} {path}: {error.strerror or error}"
+    if not existed:
+        os.remove(path)
     return None
 
 
@@ -1765,10 +1776,16 @@ def run_from_args(args: argparse.Namespace, argv: Sequence[str], prog: str = "ke
         except (OSError, ValueError) as error:  # missing, a folder, not JSON
             print(f"{prog}: error: cannot read --render {args.render}: {error}", file=sys.stderr)
             return 2
-        results["misses"] = evaluate(results)  # with this module's targets
+        try:
+            results["misses"] = evaluate(results)  # with this module's targets
+            report = render_markdown(results)
+        except (AttributeError, KeyError, TypeError, ValueError) as error:  # JSON, but not ours
+            print(f"{prog}: error: --render {args.render} is not a results file written with "
+                  f"--json ({type(error).__name__}: {error})", file=sys.stderr)
+            return 2
     else:
         results = run(config_from_args(args), list(argv))
-    report = render_markdown(results)
+        report = render_markdown(results)
     with open(args.output, "w", encoding="utf-8") as handle:
         handle.write(report)
     if args.json:

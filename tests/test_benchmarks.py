@@ -288,6 +288,45 @@ def test_bad_name_is_a_usage_error(capsys):
     assert "lisht" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("names, message", [
+    (",", "no names given"), ("", "no names given"),
+    ("leaky_relu(0.1)", "names only (each is timed with its default options)"),
+    ("relu(max_value=6.0, threshold=1.0)", "names only"),
+])
+def test_empty_and_parameterised_names_are_usage_errors(names, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main(["--names", names])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_an_unwritable_file_is_refused_before_measuring(tmp_path, capsys, monkeypatch):
+    # os.access said a folder was writable where the file could not be made (a name too
+    # long, /proc as root): the run measured for minutes, then ended in a traceback
+    monkeypatch.setattr(bench, "run", lambda *a, **k: pytest.fail("measured"))
+    long_name = tmp_path / ("a" * 300 + ".md")
+    assert bench.main(["--quick", "--output", str(long_name)]) == 2
+    assert "cannot write --output" in capsys.readouterr().err
+    existing = tmp_path / "kept.md"
+    existing.write_text("kept", encoding="utf-8")
+    for output in (tmp_path / "new.md", existing):
+        assert bench.main(["--quick", "--output", str(output), "--json", str(long_name)]) == 2
+        assert "cannot write --json" in capsys.readouterr().err
+    # the check leaves nothing behind: no new file, an existing one as it was
+    assert not (tmp_path / "new.md").exists()
+    assert existing.read_text(encoding="utf-8") == "kept"
+
+
+@pytest.mark.parametrize("content", ["[]", "{}", '{"machine": 1}'])
+def test_render_of_json_that_is_not_results_is_one_line(content, tmp_path, capsys):
+    saved = tmp_path / "other.json"
+    saved.write_text(content, encoding="utf-8")
+    assert bench.main(["--render", str(saved), "--output", str(tmp_path / "r.md")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "is not a results file written with --json" in err
+    assert not (tmp_path / "r.md").exists()
+
+
 def test_keras_acts_bench_verb_and_module_entry_point(tmp_path):
     report = tmp_path / "verb.md"
     status = cli.main(["bench", "--quick", "--names", "lisht", "--stages", "small",
@@ -385,3 +424,23 @@ def test_gated_backward_refuses_a_layout_that_computes_another_gradient(monkeypa
     monkeypatch.setattr(gated_backward, "kernels", lambda unit: wrong)
     with pytest.raises(AssertionError, match="'halves swapped' computes another gradient"):
         gated_backward.measure("glu", 2**12, rounds=1)
+
+
+def test_new_shapes_reports_every_mode_with_keras_beside_where_it_has_the_name(capsys):
+    """benchmarks/new_shapes.py: a row per name, a keras_acts and a Keras cell per mode
+    (Keras's empty for a name it lacks); unknown names and sizes below 1 are refused."""
+    from benchmarks import new_shapes
+
+    assert new_shapes.main(["--names", "mish,lisht", "--shapes", "1", "--width", "8"]) == 0
+    report = capsys.readouterr().out
+    mish = next(line for line in report.splitlines() if line.startswith("| mish |"))
+    lisht = next(line for line in report.splitlines() if line.startswith("| lisht |"))
+    assert len(mish.split("|")) == len(lisht.split("|")) == 2 + 1 + 2 * len(new_shapes.MODES)
+    assert all(cell.strip() for cell in mish.split("|")[1:-1])
+    assert [cell.strip() for cell in lisht.split("|")[3:-1:2]] == [""] * len(new_shapes.MODES)
+    with pytest.raises(SystemExit):
+        new_shapes.main(["--names", "lishtt"])
+    assert "--names: unknown lishtt; known: " in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        new_shapes.main(["--shapes", "0"])
+    assert "--shapes and --width must be at least 1" in capsys.readouterr().err
