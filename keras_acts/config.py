@@ -10,7 +10,9 @@ elu's accurate form (``expm1``, a select) then takes 2.5-3x the time of Keras's
 single, less accurate kernel. In a graph, on smaller tensors an XLA launch costs
 more than it saves. Eagerly, the functions fuse at every size: their compiled
 kernels are called directly, in 11-17 µs, two eager TensorFlow ops. XLA
-compiles once per input shape, in 30-90 ms.
+compiles once per input shape: a call on a shape not seen before costs 20-130 ms
+(sparsemax about 0.3 s; ``benchmarks/NEW_SHAPES.md``). Where shapes vary from call
+to call (a served model's batch sizes), fix them or turn fusion off.
 
 Fusion is on where XLA works (checked once, on first use); turn it off with
 ``set_xla_fusion(False)`` or the environment variable

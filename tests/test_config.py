@@ -329,3 +329,22 @@ def test_numerics_hold_with_512_bit_vectors():
         capture_output=True, text=True, timeout=900, env=env, cwd=root)
     summary = done.stdout.strip().splitlines()[-1:]
     assert done.returncode == 0 and summary and " passed" in summary[0], done.stdout[-3000:]
+
+
+def test_small_eager_softmax_rows_compile_only_where_fusion_allows(fusion_switch, monkeypatch):
+    # A small tensor of several rows eagerly runs softmax's careful form as one compiled
+    # kernel, a compilation per new shape: fusion off (or from a size above it) must keep
+    # it out, as it keeps every other compiled kernel out.
+    import importlib
+
+    module = importlib.import_module("keras_acts.activations.softmax")
+    compiled = []
+    monkeypatch.setattr(module, "eager_compiled", lambda fn, x: compiled.append(x.shape) or fn(x))
+    x = tf.random.stateless_normal([8, 128], seed=[1, 2])
+    expected = tf.nn.softmax(x).numpy()
+    for switch, compiles in [({"enabled": True}, True), ({"enabled": False}, False),
+                             ({"enabled": True, "from_elements": 2 ** 20}, False)]:
+        fusion_switch(**switch)
+        compiled.clear()
+        np.testing.assert_allclose(keras_acts.activations.softmax(x).numpy(), expected, rtol=1e-6)
+        assert bool(compiled) == compiles, switch

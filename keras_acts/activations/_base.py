@@ -831,7 +831,8 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     only than a forward pass of one op. ``fuse_small_backward_eagerly`` (default:
     as the forward pass) decides it for the backward pass alone: a forward pass of
     one kernel may have a backward pass of several. Like any XLA kernel it compiles once per
-    shape, in 30-90 ms; the result for a shape never depends on what ran before.
+    shape, in 20-130 ms (sparsemax's loop about 0.3 s: ``benchmarks/NEW_SHAPES.md``); the
+    result for a shape never depends on what ran before.
     ``forward_fuse_from`` (default: ``fuse_from``) is the forward pass's own
     threshold, 0 for a formula that XLA runs faster at every size (sparsemax's loop
     against a sort).

@@ -14,6 +14,7 @@ from keras_acts.activations._base import (
     eager_compiled,
     eager_shape,
     for_gpu,
+    fuse,
     gradient_from_output,
     holds_nan_on_host,
     in_xla_context,
@@ -148,7 +149,7 @@ def _unless(needs_care, fast, careful, name, *, on_output=False, nan_check_on_ho
         if size == 0:
             return fast(x)
         if on_output and nan_check_on_host and eager and "CPU" in x.device:
-            if size < FUSE_FROM and shape[-1] < size:
+            if size < FUSE_FROM and shape[-1] < size and fuse(x, 0, eager=True):
                 # TensorFlow's softmax kernel takes 25-45 µs on a small tensor of several
                 # rows ([8, 128]: Keras's softmax 50-65 µs), the compiled form 13.
                 return eager_compiled(careful, x)
