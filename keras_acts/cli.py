@@ -7,6 +7,7 @@ Usage::
     keras-acts plot NAME [NAME ...] --output FILE.png [--x-min X] [--x-max X]
                     [--no-derivative] [--num N] [--ncols N]
     keras-acts demo [--epochs N] [--activation NAME] [--seed S] [--verbose {0,1,2}]
+    keras-acts bench [--quick] [--names N,...] [--sizes S,...] [--stages ...] [--output FILE]
 
 Each verb is one entry of :data:`COMMANDS`: a function that adds the verb's
 subparser and options, and a handler that takes the parsed options and the
@@ -271,8 +272,7 @@ def _plot_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--x-min", type=float, default=-10.0,
-        help="left end of x (default: -10); a negative number in exponent notation takes "
-        "an equals sign: --x-min=-1e3",
+        help="left end of x (default: -10)",
     )
     parser.add_argument("--x-max", type=float, default=10.0, help="right end of x (default: 10)")
     parser.add_argument(
@@ -418,10 +418,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _as_value(word: str) -> str:
+    """``word``, with a space before it where it is a negative number that argparse would
+    take for an option (``-1e3``, ``-inf``: it knows only forms like ``-1`` and ``-1.5``);
+    ``float`` reads it the same, and no option of this command line looks like a number.
+
+    >>> _as_value("-1e3"), _as_value("-inf"), _as_value("-5"), _as_value("--x-min")
+    (' -1e3', ' -inf', '-5', '--x-min')
+    """
+    if not word.startswith("-") or re.fullmatch(r"-\d+|-\d*\.\d+", word):
+        return word
+    try:
+        float(word)
+    except ValueError:
+        return word
+    return " " + word
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``keras-acts`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
-    args = build_parser().parse_args(argv)
-    args.argv = list(sys.argv[1:] if argv is None else argv)  # what `bench` records
+    given = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args([_as_value(word) for word in given])
+    args.argv = given  # what `bench` records
     try:
         return args.handler(args, args.prog)
     except UserError as error:

@@ -144,6 +144,17 @@ def test_show_sigmoid_derivative_and_points(capsys):
         assert dy == pytest.approx(s * (1 - s), rel=1e-13)
 
 
+def test_negative_numbers_in_any_notation_are_values(capsys, tmp_path):
+    # argparse takes -1e3 and -inf for options ("expected at least one argument")
+    assert cli.main(["show", "Logistic", "--at", "-1e1", "-inf", "0"]) == 0
+    values = _show_values(capsys.readouterr().out)
+    assert sorted(values) == [-math.inf, -10.0, 0.0]
+    assert values[-10.0][0] == pytest.approx(1 / (1 + math.exp(10)), rel=1e-14)
+    assert values[-math.inf] == (0.0, 0.0)
+    assert cli.main(["plot", "relu", "-o", str(tmp_path / "x.png"), "--x-min", "-1e3", "--x-max", "1e3"]) == 0
+    assert "x from -1000 to 1000" in capsys.readouterr().out
+
+
 def test_show_axiswise_parameterised_and_keras_names(capsys):
     assert cli.main(["show", "softmax", "--at", "1"]) == 0
     out = capsys.readouterr().out
