@@ -616,8 +616,14 @@ def _compiled(fn: Callable, options: tuple, tensors: tuple) -> Callable:
 
 def _traced(fn: Callable, options: tuple, tensors: tuple, jit_compile: bool) -> Callable:
     specs = [tf.TensorSpec(_traced_shape(fn, t), t.dtype) for t in tensors]
-    return tf.function(lambda *args: fn(*args, *options), input_signature=specs,
-                       jit_compile=jit_compile, autograph=False)
+    traced = tf.function(lambda *args: fn(*args, *options), input_signature=specs,
+                         jit_compile=jit_compile, autograph=False)
+    # TensorFlow counts traces by the Python code traced, this one lambda for every kernel:
+    # tracing a few kernels in a row (a tape of a tape over several functions) warned of
+    # "excessive retracing". Each is traced once per signature; TensorFlow's private flag.
+    if hasattr(traced, "_omit_frequent_tracing_warning"):
+        traced._omit_frequent_tracing_warning = True
+    return traced
 
 
 _COMPILED: dict = {}
