@@ -218,6 +218,10 @@ def _show(args: argparse.Namespace, prog: str) -> int:
     found = registry.spec_of(fn)
     if found is None and isinstance(fn, registry.ConfiguredActivation):
         found = registry.spec(fn.activation)
+    try:  # before anything is printed: an option the inputs cannot take ("softmax(axis=5)")
+        y, dy = evaluate(fn, args.at, dtype="float64")
+    except ValueError as error:
+        raise UserError(error) from None
     title = getattr(fn, "__name__", args.name)
     print(title)
     print("=" * len(title))
@@ -235,8 +239,8 @@ def _show(args: argparse.Namespace, prog: str) -> int:
         print("(Keras's own function)")
     shown = parameters(found.fn if found is not None else fn)
     if isinstance(fn, registry.ConfiguredActivation):  # the values given, not the defaults
-        given = {f"{key}=": f"{key}={value!r}" for key, value in fn.options.items()}
-        shown = [next((v for k, v in given.items() if p.startswith(k)), p) for p in shown]
+        given = {key: f"{key}={value!r}" for key, value in fn.options.items()}
+        shown = [given.get(p.split("=")[0], p) for p in shown]
     print(f"parameters: {', '.join(shown) if shown else '(none)'}")
     print()
     print(inspect.getdoc(found.fn if found is not None else fn) or "(no docstring)")
@@ -248,10 +252,6 @@ def _show(args: argparse.Namespace, prog: str) -> int:
         "gated": " (output for the input [x, x])",
     }.get(kind, "")
     print(f"Values in float64{note}, derivative by tf.GradientTape:")
-    try:
-        y, dy = evaluate(fn, args.at, dtype="float64")
-    except ValueError as error:  # an option the inputs cannot take ("softmax(axis=5)")
-        raise UserError(error) from None
     rows = [("x", "f(x)", "f'(x)")] + [
         (repr(float(x)), repr(float(v)), repr(float(d))) for x, v, d in zip(args.at, y, dy)
     ]

@@ -263,3 +263,20 @@ def _closest(name):
         closest = str(error).split("Closest known names:")[1]
         return [part.strip(" '.") for part in closest.split(",")]
     raise AssertionError(f"{name!r} is known")
+
+
+def test_show_of_an_option_the_inputs_cannot_take_prints_only_the_error(capsys):
+    assert cli.main(["show", "softmax(axis=5)"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "`axis`=5 is out of range" in err
+
+
+def test_show_gives_a_required_options_value(capsys):
+    def scaled_cli_test(x, scale):
+        return x * scale
+
+    keras_acts.register_activation(scaled_cli_test)
+    assert cli.main(["show", "scaled_cli_test(scale=2.0)", "--at", "1.5"]) == 0
+    out = capsys.readouterr().out
+    assert "parameters: scale=2.0" in out
+    assert _show_values(out)[1.5] == (3.0, 2.0)
