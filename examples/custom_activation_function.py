@@ -33,6 +33,7 @@ import tensorflow as tf
 
 import keras_acts
 from keras_acts.datasets import load_credit_default
+from keras_acts.demo import positive_int, seed_argument
 
 
 @keras_acts.register_activation
@@ -105,11 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python examples/custom_activation_function.py",
         description="Register an activation, use its name in a model, save and reload the model.",
     )
-    parser.add_argument("--epochs", type=int, default=2, help="training epochs (default: 2)")
-    parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
+    parser.add_argument("--epochs", type=positive_int, default=2, help="training epochs (default: 2)")
+    parser.add_argument("--seed", type=seed_argument, default=0, help="seed (default: 0)")
     args = parser.parse_args(argv)
-    if args.epochs < 1:
-        parser.error(f"--epochs must be at least 1, got {args.epochs}")
 
     start = time.perf_counter()
     print("Registered 'lecun_tanh' = 1.7159 * tanh(2x/3): "

@@ -4,9 +4,10 @@ Declare the parameters and write the formula; building the weights (with
 ``shared_axes`` / ``per_channel``), the dtype policy, ``get_config`` and saving
 come from ``keras_acts.layers.ParametricActivation``.
 
-    python examples/custom_activation_layer.py
+    python examples/custom_activation_layer.py [--epochs 3] [--seed 0]
 """
 
+import argparse
 import pathlib
 import sys
 import tempfile
@@ -16,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_acts.datasets import load_credit_default
+from keras_acts.demo import positive_int, seed_argument
 from keras_acts.layers import Parameter, ParametricActivation
 
 
@@ -33,9 +35,10 @@ class ScaledSoftsign(ParametricActivation):
         return scale * x / (1 + tf.abs(slope * x))
 
 
-def main(epochs: int = 3) -> int:
-    keras.utils.set_random_seed(0)
-    (x_train, y_train), (x_test, y_test) = load_credit_default("binary")
+def run(epochs: int = 3, seed: int = 0) -> int:
+    """Train a model with the layer, save, reload; 0 if the reloaded model predicts the same."""
+    keras.utils.set_random_seed(seed)
+    (x_train, y_train), (x_test, y_test) = load_credit_default("binary", seed=seed)
     model = keras.Sequential([
         keras.Input((x_train.shape[1],)),
         keras.layers.Dense(16),
@@ -56,6 +59,17 @@ def main(epochs: int = 3) -> int:
     print("reloaded model gives identical predictions:", same)
     print("test AUC:", round(model.evaluate(x_test, y_test, verbose=0)[1], 4))
     return 0 if same else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python examples/custom_activation_layer.py",
+        description="A learnable activation of your own: train, save and reload a model with it.",
+    )
+    parser.add_argument("--epochs", type=positive_int, default=3, help="training epochs (default: 3)")
+    parser.add_argument("--seed", type=seed_argument, default=0, help="seed (default: 0)")
+    args = parser.parse_args(argv)
+    return run(epochs=args.epochs, seed=args.seed)
 
 
 if __name__ == "__main__":

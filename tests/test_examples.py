@@ -97,3 +97,14 @@ def test_compare_activations_unknown_name_exits_2(compare, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "Unknown activation 'lsiht'" in err and "'lisht'" in err
     assert not (tmp_path / "a.png").exists()
+
+
+def test_custom_activation_function_checks_seed_and_epochs_before_training(capsys):
+    import runpy
+
+    example = runpy.run_path(str(EXAMPLES / "custom_activation_function.py"))
+    for argv in (["--seed", "-1"], ["--seed", str(2 ** 32)], ["--epochs", "0"]):
+        with pytest.raises(SystemExit) as exit_info:
+            example["main"](argv)
+        assert exit_info.value.code == 2
+        assert f"argument {argv[0]}: must be" in capsys.readouterr().err
