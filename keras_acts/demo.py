@@ -23,6 +23,7 @@ the accuracy of always guessing the most common class for comparison.
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 import time
@@ -146,7 +147,7 @@ def run(
             shuffling (``keras.utils.set_random_seed``).
 
     Returns:
-        A dict of test-set metrics: ``binary_accuracy``, ``binary_auc`` and
+        A dict of test-set metrics: ``binary_accuracy``, ``binary_auc``, ``binary_loss`` and
         ``multiclass_accuracy``, with ``binary_majority_accuracy`` and
         ``multiclass_majority_accuracy`` (always guessing the most common
         class) for comparison, and ``seconds`` (wall time of the run).
@@ -176,6 +177,7 @@ def run(
     scores = model.evaluate(x_test, y_test, batch_size=1024, verbose=verbose, return_dict=True)
     metrics["binary_accuracy"] = float(scores["accuracy"])
     metrics["binary_auc"] = float(scores["auc"])
+    metrics["binary_loss"] = float(scores["loss"])
     metrics["binary_majority_accuracy"] = _majority_rate(y_train, y_test)
 
     # 2. Four classes: the September repayment status (PAY_0 binned, not a feature).
@@ -203,18 +205,21 @@ def format_summary(metrics: dict[str, float], activation: str = DEFAULT_ACTIVATI
       binary, hidden activation 'lisht': accuracy 0.8200 (majority class 0.7790), AUC 0.7800
       4-class repayment status:          accuracy 0.7000 (majority class 0.4910)
     """
-    return "\n".join(
-        [
-            f"Credit-default demo (test set, {metrics['seconds']:.1f} s)",
-            f"  binary, hidden activation {activation!r}: "
-            f"accuracy {metrics['binary_accuracy']:.4f} "
-            f"(majority class {metrics['binary_majority_accuracy']:.4f}), "
-            f"AUC {metrics['binary_auc']:.4f}",
-            f"  4-class repayment status:          "
-            f"accuracy {metrics['multiclass_accuracy']:.4f} "
-            f"(majority class {metrics['multiclass_majority_accuracy']:.4f})",
-        ]
-    )
+    lines = [
+        f"Credit-default demo (test set, {metrics['seconds']:.1f} s)",
+        f"  binary, hidden activation {activation!r}: "
+        f"accuracy {metrics['binary_accuracy']:.4f} "
+        f"(majority class {metrics['binary_majority_accuracy']:.4f}), "
+        f"AUC {metrics['binary_auc']:.4f}",
+        f"  4-class repayment status:          "
+        f"accuracy {metrics['multiclass_accuracy']:.4f} "
+        f"(majority class {metrics['multiclass_majority_accuracy']:.4f})",
+    ]
+    if not math.isfinite(metrics.get("binary_loss", 0.0)):
+        # the metrics of a diverged model read as numbers (AUC 0): say why
+        lines.append(f"  the binary model's loss is {metrics['binary_loss']}: training diverged "
+                     f"with {activation!r} (try fewer epochs or another activation)")
+    return "\n".join(lines)
 
 
 _SEEDS = 2 ** 32  # keras.utils.set_random_seed takes seeds below this

@@ -27,7 +27,8 @@ def test_multiclass_accuracy_beats_majority_class(metrics):
 
 
 def test_metric_keys_and_summary(metrics):
-    assert {"binary_accuracy", "binary_auc", "multiclass_accuracy"} <= set(metrics)
+    assert {"binary_accuracy", "binary_auc", "binary_loss", "multiclass_accuracy"} <= set(metrics)
+    assert 0 < metrics["binary_loss"] < 1
     summary = demo.format_summary(metrics, demo.DEFAULT_ACTIVATION)
     assert "AUC" in summary and repr(demo.DEFAULT_ACTIVATION) in summary
 
@@ -100,3 +101,12 @@ def test_main_prints_summary(monkeypatch, capsys):
     assert demo.main(["--epochs", "2", "--activation", "gelu_tanh", "--verbose", "0"]) == 0
     assert seen == {"epochs": 2, "activation": "gelu_tanh", "verbose": 0, "seed": demo.DEFAULT_SEED}
     assert "AUC 0.7700" in capsys.readouterr().out
+
+
+def test_a_diverged_model_is_said_to_be_so_in_the_summary():
+    # a NaN loss left accuracy at the majority class and AUC 0, read as results
+    metrics = {"binary_accuracy": 0.7788, "binary_auc": 0.0, "binary_majority_accuracy": 0.7788,
+               "multiclass_accuracy": 0.6658, "multiclass_majority_accuracy": 0.4912, "seconds": 3.0}
+    assert "diverged" not in demo.format_summary({**metrics, "binary_loss": 0.45}, "lisht")
+    summary = demo.format_summary({**metrics, "binary_loss": float("nan")}, "exponential")
+    assert "the binary model's loss is nan: training diverged with 'exponential'" in summary
