@@ -297,6 +297,9 @@ def _plot(args: argparse.Namespace, prog: str) -> int:
         raise UserError(f"--x-min and --x-max must be finite, got {args.x_min} and {args.x_max}")
     if not args.x_min < args.x_max:
         raise UserError(f"--x-min ({args.x_min}) must be less than --x-max ({args.x_max})")
+    if not math.isfinite(args.x_max - args.x_min):
+        raise UserError(f"--x-min ({args.x_min}) and --x-max ({args.x_max}) are too far apart: "
+                        "their difference overflows")
     if args.num < 2 or (args.ncols is not None and args.ncols < 1):
         raise UserError("--num must be at least 2 and --ncols at least 1")
     _check_output(args.output)

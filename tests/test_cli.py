@@ -197,7 +197,7 @@ def test_plot_writes_a_png(tmp_path, capsys):
         (["plot", "gelu(approximate='yes')", "-o", "{tmp}/x.png"], "`approximate`"),
         (["plot", "softmax(axis=5)", "-o", "{tmp}/x.png"], "`axis`=5"),
         (["plot", "relu", "-o", "{tmp}/x.png", "--x-max", "inf"], "finite"),
-        (["plot", "relu", "-o", "{tmp}/x.png", "--x-min=-1e308", "--x-max=1e308"], "too wide"),
+        (["plot", "relu", "-o", "{tmp}/x.png", "--x-min=-1e308", "--x-max=1e308"], "too far apart"),
         # output paths matplotlib would quietly change (adding ".png") or cannot write
         (["plot", "relu", "-o", "{tmp}/noext"], "suffix"),
         (["plot", "relu", "-o", "{tmp}"], "folder"),
