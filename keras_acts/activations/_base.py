@@ -892,10 +892,13 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
         def run_backward(dy, *tensors, compiled):
             if not _tape_is_recording():
                 return run(backward, compiled, dy, *tensors, direct=tf.executing_eagerly())
-            # Recorded: a tape of a tape, for second derivatives. In the forms traced for a
-            # GPU, which hold no conditional: TensorFlow's gradient of one inside XLA fails.
+            # Recorded: a tape of a tape (second derivatives) or a forward accumulator. In the
+            # forms traced for a GPU, which hold no conditional: TensorFlow's gradient of one
+            # inside XLA fails. As TensorFlow's ops, not a compiled kernel: a kernel first
+            # called under a forward accumulator kept a variant whose later second derivatives
+            # lost its custom gradients (squared_relu's sqrt: NaN where its output is 0).
             with forms_for_gpu():
-                return run(backward, compiled, dy, *tensors)
+                return run(backward, False, dy, *tensors)
 
         if eager and _record_operation is not None:
             # One entry on the tape, as tf.custom_gradient makes eagerly, without its

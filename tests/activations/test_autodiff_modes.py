@@ -90,3 +90,27 @@ def test_vectorized_map_gives_each_row_its_value(name, dtype):
     np.testing.assert_allclose(tf.vectorized_map(fn, x).numpy(),
                                tf.stack([fn(row) for row in tf.unstack(x)]).numpy(),
                                rtol=8 * np.finfo(dtype.as_numpy_dtype).eps, atol=0)
+
+
+@pytest.mark.parametrize("name, penalty_slope", [
+    ("squared_relu", lambda x: 8 * np.maximum(x, 0)),
+    ("sparse_plus", lambda x: np.where(np.abs(x) < 1, (x + 1) / 2, 0.0)),
+])
+def test_forward_mode_first_leaves_second_derivatives_right(name, penalty_slope):
+    # A compiled backward kernel first called under a forward accumulator kept a variant
+    # whose later second derivatives lost sqrt_nonnegative's custom gradient: NaN where the
+    # output is 0. Rank 5: kernels no other test has traced (they are kept per rank).
+    fn = keras_acts.get(name)
+    x = tf.constant(np.linspace(-3, 3, 60).reshape(1, 1, 3, 4, 5) + 0.013, tf.float32)
+    with tf.autodiff.ForwardAccumulator(x, tf.ones_like(x)) as accumulator:
+        y = fn(x)
+    assert accumulator.jvp(y) is not None
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            loss = tf.reduce_sum(fn(x))
+        g = inner.gradient(loss, x)
+        penalty = tf.reduce_sum(g * g)
+    np.testing.assert_allclose(outer.gradient(penalty, x).numpy(), penalty_slope(x.numpy()),
+                               rtol=1e-5, atol=1e-6)
