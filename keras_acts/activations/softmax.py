@@ -73,6 +73,10 @@ def _along(fn, x, axis):
             return tf.transpose(y, np.argsort(perm))
         axis = axes[0]
     axis = check_axis(x, axis)
+    if rank is None:  # a graph's input of unknown rank: the last axis needs none
+        if axis == -1:
+            return fn(x)
+        raise ValueError(f"`axis`={axis} needs an input of known rank (the default, -1, does not).")
     last = rank - 1
     if axis == last:
         return fn(x)

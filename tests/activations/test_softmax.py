@@ -443,3 +443,25 @@ def test_several_axes_checked_and_in_strings():
             keras_acts.activations.softmax(x, axis=axis)
     configured = keras_acts.get("softmax(axis=(1, 2))")
     np.testing.assert_allclose(configured(x).numpy(), np.full((2, 3, 4), 1 / 12), rtol=1e-6)
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["graph", "xla"])
+@pytest.mark.parametrize("name", ["softmax", "softmin", "log_softmax", "sparsemax"])
+def test_an_input_of_unknown_rank_takes_the_default_last_axis(name, jit):
+    # a graph traced for any rank (TensorSpec(None)) failed with an internal TypeError;
+    # the last axis needs no rank, as tf.nn.softmax takes it
+    fn = keras_acts.get(name)
+    x = tf.random.stateless_normal([3, 5], seed=[5, 6])
+    any_rank = [tf.TensorSpec(None, tf.float32)]
+
+    def forward_backward(t):
+        with tf.GradientTape() as tape:
+            tape.watch(t)
+            y = fn(t)
+        return y, tape.gradient(y, t, output_gradients=y * y)
+
+    got = tf.function(forward_backward, input_signature=any_rank, jit_compile=jit, autograph=False)(x)
+    for g, e in zip(got, forward_backward(x)):
+        np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="`axis`=0 needs an input of known rank"):
+        tf.function(lambda t: fn(t, axis=0), input_signature=any_rank, autograph=False)(x)
