@@ -1750,14 +1750,15 @@ def _writable(path: str, option: str) -> str | None:
         os.makedirs(directory, exist_ok=True)
     except OSError as error:
         return f"cannot make the folder of {option} {path}: {error.strerror or error}"
-    existed = os.path.exists(path)
+    target = os.path.realpath(path)  # a link's target (a dangling link's too) is what is written
+    existed = os.path.exists(target)
     try:  # opened as it will be (append: an existing file keeps its contents until then)
-        with open(path, "a", encoding="utf-8"):
+        with open(target, "a", encoding="utf-8"):
             pass
     except OSError as error:  # a folder not writable, a name too long, a special file system
         return f"cannot write {option} {path}: {error.strerror or error}"
     if not existed:
-        os.remove(path)
+        os.remove(target)
     return None
 
 

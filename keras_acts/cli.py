@@ -421,27 +421,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _as_value(word: str) -> str:
-    """``word``, with a space before it where it is a negative number that argparse would
-    take for an option (``-1e3``, ``-inf``: it knows only forms like ``-1`` and ``-1.5``);
-    ``float`` reads it the same, and no option of this command line looks like a number.
+_FLOAT_OPTIONS = {"--at": None, "--x-min": 1, "--x-max": 1}  # how many values each takes (None: any)
 
-    >>> _as_value("-1e3"), _as_value("-inf"), _as_value("-5"), _as_value("--x-min")
-    (' -1e3', ' -inf', '-5', '--x-min')
+
+def _as_values(argv: list[str]) -> list[str]:
+    """``argv`` with a space before each negative number that follows an option taking
+    floats, where argparse would take it for an option (``-1e3``, ``-inf``: it knows only
+    forms like ``-1`` and ``-1.5``). ``float`` reads it the same, so no message shows it.
+
+    >>> _as_values(["show", "relu", "--at", "-1e3", "-inf", "2", "--x-min", "-5"])
+    ['show', 'relu', '--at', ' -1e3', ' -inf', '2', '--x-min', '-5']
     """
+    out, left = [], 0
+    for word in argv:
+        if left and _negative_number(word):
+            out.append(" " + word)
+            left -= 1
+            continue
+        matches = [o for o in _FLOAT_OPTIONS if len(word) > 2 and o.startswith(word)]
+        left = (_FLOAT_OPTIONS[matches[0]] or len(argv)) if len(matches) == 1 else (
+            left - 1 if left and not word.startswith("-") else 0)
+        out.append(word)
+    return out
+
+
+def _negative_number(word: str) -> bool:
+    """A negative number that argparse would take for an option."""
     if not word.startswith("-") or re.fullmatch(r"-\d+|-\d*\.\d+", word):
-        return word
+        return False
     try:
         float(word)
     except ValueError:
-        return word
-    return " " + word
+        return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``keras-acts`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     given = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args([_as_value(word) for word in given])
+    args = build_parser().parse_args(_as_values(given))
     args.argv = given  # what `bench` records
     try:
         return args.handler(args, args.prog)

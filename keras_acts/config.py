@@ -11,7 +11,8 @@ single, less accurate kernel. In a graph, on smaller tensors an XLA launch costs
 more than it saves. Eagerly, the functions fuse at every size: their compiled
 kernels are called directly, in 11-17 µs, two eager TensorFlow ops. XLA
 compiles once per input shape: a call on a shape not seen before costs 20-130 ms
-(sparsemax about 0.3 s; ``benchmarks/NEW_SHAPES.md``). Where shapes vary from call
+for a forward pass, up to 250 ms with its backward pass (sparsemax 0.25-0.36 s;
+``benchmarks/NEW_SHAPES.md``). Where shapes vary from call
 to call (a served model's batch sizes), fix them or turn fusion off.
 
 Fusion is on where XLA works (checked once, on first use); turn it off with

@@ -45,6 +45,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_acts import registry
+from keras_acts.activations._base import python_number
 
 __all__ = ["KINDS", "evaluate", "kind_of", "plot"]
 
@@ -156,6 +157,7 @@ def _pair_axis(activation: Any) -> int:
         return -1
     if isinstance(axis, (tuple, list)) and len(axis) == 1:
         axis = axis[0]
+    axis = python_number(axis, "axis")  # NumPy and 0-d tensor axes, as the functions take them
     if axis in (0, -2):
         return 0
     if isinstance(axis, int):  # -1, 1, or out of range for a row of pairs: the function says so

@@ -317,6 +317,13 @@ def test_an_unwritable_file_is_refused_before_measuring(tmp_path, capsys, monkey
     assert existing.read_text(encoding="utf-8") == "kept"
 
 
+def test_the_output_check_leaves_a_link_and_its_missing_target_as_they_were(tmp_path):
+    link = tmp_path / "report.md"
+    link.symlink_to(tmp_path / "target.md")  # dangling
+    assert bench._writable(str(link), "--output") is None
+    assert link.is_symlink() and not (tmp_path / "target.md").exists()
+
+
 @pytest.mark.parametrize("content", ["[]", "{}", '{"machine": 1}'])
 def test_render_of_json_that_is_not_results_is_one_line(content, tmp_path, capsys):
     saved = tmp_path / "other.json"

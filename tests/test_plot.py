@@ -275,6 +275,7 @@ def test_importing_keras_acts_and_plot_needs_no_matplotlib():
     "softmax(axis=0)", "softmax(axis=(-2,))", "softmax(axis=1)",
     keras_acts.layers.Activation("softmax"), keras_acts.layers.Activation("softmax(axis=0)"),
     keras.layers.Activation("softmax"), keras_acts.layers.Softmax(axis=0),
+    keras.layers.Softmax(axis=np.int64(-1)), registry.configured("softmax", axis=np.int64(0)),
 ], ids=repr)
 def test_an_axis_wise_function_on_any_one_axis_is_plotted_along_it(activation):
     # the first output of softmax([x, 0]) is sigmoid(x), wherever the pair lies; the

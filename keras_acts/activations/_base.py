@@ -283,13 +283,15 @@ def python_number(value: Any, argument: str | None = None) -> Any:
     else as it is (checks then say what is wrong).
 
     Raises:
-        TypeError: ``value`` is a variable. Options are constants of the formula: a
-            variable's gradient would be lost (Keras's functions differentiate it); a
-            learned parameter belongs in a layer.
+        TypeError: ``value`` is a floating-point variable. Options are constants of the
+            formula: its gradient would be lost (Keras's functions differentiate it); a
+            learned parameter belongs in a layer. Integer variables give their value.
     """
     if type(value) in _PLAIN:
         return value
     if isinstance(value, (tf.Variable, keras.Variable)):
+        if not tf.as_dtype(value.dtype).is_floating:  # an integer or bool: nothing to differentiate
+            return python_number(tf.convert_to_tensor(value), argument)
         what = f"`{argument}` must be a number" if argument else "options must be numbers"
         raise TypeError(
             f"{what}, got a variable ({getattr(value, 'name', '')!s}): options are "
@@ -837,7 +839,7 @@ def differentiable(forward: Callable, backward: Callable, keep: str, *,
     only than a forward pass of one op. ``fuse_small_backward_eagerly`` (default:
     as the forward pass) decides it for the backward pass alone: a forward pass of
     one kernel may have a backward pass of several. Like any XLA kernel it compiles once per
-    shape, in 20-130 ms (sparsemax's loop about 0.3 s: ``benchmarks/NEW_SHAPES.md``); the
+    shape, in 20-130 ms a pass (sparsemax's loop about 0.3 s: ``benchmarks/NEW_SHAPES.md``); the
     result for a shape never depends on what ran before.
     ``forward_fuse_from`` (default: ``fuse_from``) is the forward pass's own
     threshold, 0 for a formula that XLA runs faster at every size (sparsemax's loop

@@ -23,7 +23,7 @@ from typing import Callable
 
 import tensorflow as tf
 
-from keras_acts.activations._base import for_gpu, in_xla_context, polynomial, where
+from keras_acts.activations._base import FUSE_FROM, for_gpu, in_xla_context, is_large, polynomial, where
 
 _PI = Fraction("3.14159265358979323846264338327950288419716939937510582097494459230781640628620")
 _CHUNK = 26  # bits: a 24-bit M times a 26-bit chunk is exact in float64
@@ -156,13 +156,15 @@ def sin_float64(t: tf.Tensor, eighths: int = 0) -> tf.Tensor:
         far = {0: sin, 2: cos, 1: (sin + cos) * math.sqrt(0.5), -1: (sin - cos) * math.sqrt(0.5)}
         return where(near, value, far[eighths])
 
-    if not in_xla_context() or for_gpu():
-        # Outside XLA (op by op: the conditional is two more dispatches there), and where a
-        # tape differentiates this (the forms traced for a GPU), both forms: TensorFlow's
-        # gradient of a conditional inside XLA fails, and pfor (vectorized_map, jacobians)
-        # cannot split one on a predicate that varies per example.
+    if for_gpu() or not (in_xla_context() or is_large(t, FUSE_FROM)):
+        # Where a tape differentiates this (the forms traced for a GPU) and on small tensors
+        # outside XLA (op by op: there the conditional costs two more dispatches), both forms:
+        # TensorFlow's gradient of a conditional inside XLA fails, and pfor (vectorized_map,
+        # jacobians; its examples are small) cannot split one on a predicate that varies per
+        # example.
         return with_far()
-    # Inside XLA, the far form only where some argument needs it: two more sines cost 1.3-1.45x.
+    # Elsewhere the far form only where some argument needs it: two more sines cost 1.3-1.45x
+    # inside XLA, 1.8x outside (fusion off, 2^20 elements).
     return tf.reshape(tf.cond(tf.reduce_all(near), lambda: value, with_far), tf.shape(t))
 
 

@@ -493,3 +493,6 @@ def test_a_variable_option_is_refused_naming_it_eagerly_and_in_graphs(variable):
     # as a learnable layer's initial value, its value now
     layer = keras_acts.layers.PReLU(alpha_initializer=v)
     np.testing.assert_allclose(layer(x).numpy(), [-1.0, 0.25, 1.0])
+    # integer variables have no gradient to lose: axes, counts give their values
+    np.testing.assert_allclose(A.softmax([[0.0, 0.0]], axis=variable(-1)).numpy(), [[0.5, 0.5]])
+    assert keras_acts.layers.APL(hinges=variable(3)).hinges == 3
