@@ -43,8 +43,28 @@ class Activation(keras.layers.Layer):
     def compute_output_spec(self, inputs):
         return _output_spec(self.activation, inputs.shape, _input_dtype(self, inputs))
 
+    def compute_mask(self, inputs, mask=None):
+        return _kept_mask(self.activation, inputs, mask)
+
     def get_config(self):
         return {**super().get_config(), "activation": registry.serialize(self.activation)}
+
+
+def _kept_mask(fn, inputs, mask):
+    """``mask`` where ``fn`` keeps the axes before the last (the time steps a mask covers),
+    None where it changes one (a gated unit halving a time axis), as ``Maxout`` does."""
+    if mask is None:
+        return None
+    found = registry.spec(fn.activation) if isinstance(fn, registry.ConfiguredActivation) else registry.spec_of(fn)
+    shape = tuple(inputs.shape)
+    if found is not None and found.family != "user":  # known without tracing: masks go with every call
+        if found.family != "gated":
+            return mask
+        options = fn.options if isinstance(fn, registry.ConfiguredActivation) else {}
+        axis = python_number(options.get("axis", inspect.signature(found.fn).parameters["axis"].default))
+        return mask if axis % len(shape) == len(shape) - 1 else None
+    out = tuple(_output_spec(fn, shape, "float32").shape)
+    return mask if out[:-1] == shape[:-1] else None
 
 
 def _output_spec(fn, input_shape, dtype) -> keras.KerasTensor:
@@ -378,6 +398,9 @@ class FunctionLayer(keras.layers.Layer):
 
     def compute_output_spec(self, inputs):
         return _output_spec(self._fn, inputs.shape, _input_dtype(self, inputs))
+
+    def compute_mask(self, inputs, mask=None):
+        return _kept_mask(self._fn, inputs, mask)
 
     def get_config(self):
         return {**super().get_config(), **self.options}

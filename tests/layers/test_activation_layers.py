@@ -175,3 +175,24 @@ def test_functions_take_numpy_scalars_as_keyword_values():
     np.testing.assert_array_equal(acts.celu(x, alpha=np.float32(0.5)).numpy(), acts.celu(x, alpha=0.5).numpy())
     np.testing.assert_array_equal(acts.squareplus(x, np.float32(2.0)).numpy(), acts.squareplus(x, 2.0).numpy())
     np.testing.assert_array_equal(acts.snake(x, frequency=np.int32(2)).numpy(), acts.snake(x, frequency=2).numpy())
+
+
+@pytest.mark.parametrize("make", [lambda: L.GLU(axis=1), lambda: Activation("glu(axis=1)"),
+                                  lambda: Activation(lambda t: keras_acts.activations.glu(t, axis=1))],
+                         ids=["GLU(axis=1)", "Activation('glu(axis=1)')", "Activation(a user's function)"])
+def test_a_gated_unit_that_halves_the_time_axis_drops_its_mask(make):
+    # the mask of 6 steps went on to 3 steps, and an LSTM after failed
+    x = np.ones((2, 6, 8), "float32")
+    mask = tf.constant([[True] * 6, [True] * 4 + [False] * 2])
+    assert make().compute_mask(x, mask) is None
+    inputs = keras.Input((6, 8))
+    outputs = keras.layers.LSTM(3)(make()(keras.layers.Masking(0.0)(inputs)))
+    assert keras.Model(inputs, outputs)(x).shape == (2, 3)
+
+
+@pytest.mark.parametrize("make", [lambda: L.GLU(), lambda: Activation("swiglu"), lambda: L.Mish(),
+                                  lambda: Activation("softmax")], ids=["GLU", "swiglu", "Mish", "softmax"])
+def test_a_layer_that_keeps_the_time_steps_keeps_the_mask(make):
+    x = np.ones((2, 6, 8), "float32")
+    mask = tf.constant([[True] * 6, [True] * 4 + [False] * 2])
+    np.testing.assert_array_equal(make().compute_mask(x, mask).numpy(), mask.numpy())
