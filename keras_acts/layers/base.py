@@ -112,6 +112,20 @@ def _initializer(value, argument):
     return keras.initializers.get(value)
 
 
+def _input_spec(shape: tuple[int, ...]) -> keras.layers.InputSpec | None:
+    """What later inputs must match for parameters of ``shape`` (axes 1 to the last):
+    the sizes of the axes they do not share; with one per channel alone, the channels at
+    any rank; with every axis shared, anything. Keras's error names the layer and axis,
+    where a mismatch would otherwise be TensorFlow's broadcast error, or broadcast
+    silently over an axis the parameters were not built for."""
+    kept = {i + 1: size for i, size in enumerate(shape) if size != 1}
+    if not kept:
+        return None
+    if list(kept) == [len(shape)]:
+        return keras.layers.InputSpec(min_ndim=2, axes={-1: kept[len(shape)]})
+    return keras.layers.InputSpec(ndim=len(shape) + 1, axes=kept)
+
+
 class ParametricActivation(keras.layers.Layer):
     """Base class of learnable activations: declare ``parameters``, write ``formula``.
 
@@ -197,6 +211,8 @@ class ParametricActivation(keras.layers.Layer):
 
     def build(self, input_shape):
         shape = self.parameter_shape(input_shape)
+        if any(not p.scalar for p in self.parameters):
+            self.input_spec = _input_spec(shape)
         for p in self.parameters:
             leading = tuple(getattr(self, d) if isinstance(d, str) else d for d in p.leading)
             weight = self.add_weight(

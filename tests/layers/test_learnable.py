@@ -345,3 +345,24 @@ def test_mixed_precision_rounds_once_from_float32_weights(policy, half):
     for name in layers:
         ulp = 2.0 ** (np.floor(np.log2(np.maximum(np.abs(exact[name]), smallest_normal))) - (bits - 1))
         assert np.all(np.abs(got[name] - exact[name]) <= 0.51 * ulp + 1e-6 * np.abs(exact[name])), name
+
+
+@pytest.mark.parametrize("make, built_on, refused, taken", [
+    # one value per element (Keras's PReLU): the rank and every unshared axis are the weights'
+    (lambda: L.PReLU(), (2, 5, 8), [(2, 3, 5, 8), (3, 8), (2, 4, 8)], [(7, 5, 8)]),
+    # one per channel: the channels, at any rank
+    (lambda: L.PReLU(per_channel=True), (2, 5, 8), [(4, 6), (2, 5, 7)], [(4, 8), (2, 3, 5, 8)]),
+    (lambda: L.Swish(), (2, 8), [(2, 6)], [(2, 3, 8)]),
+    (lambda: L.APL(), (2, 8), [(2, 6)], [(5, 8)]),
+    # every axis shared: anything
+    (lambda: L.PReLU(shared_axes=[1, 2]), (2, 5, 8), [], [(2, 3, 4)]),
+], ids=["PReLU", "PReLU per channel", "Swish", "APL", "PReLU all shared"])
+def test_inputs_the_weights_were_not_built_for_are_keras_s_error(make, built_on, refused, taken):
+    # they were TensorFlow's broadcast error, or broadcast silently over a new axis
+    layer = make()
+    layer(np.ones(built_on, "float32"))
+    for shape in refused:
+        with pytest.raises(ValueError, match=f"of layer '{layer.name}' is incompatible with the layer"):
+            layer(np.ones(shape, "float32"))
+    for shape in taken:
+        assert layer(np.ones(shape, "float32")).shape == shape
