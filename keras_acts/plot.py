@@ -37,6 +37,7 @@ figure displays as the cell's value once the inline backend is on
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable, Iterable
 
@@ -110,6 +111,11 @@ def _label(activation: Any) -> str:
         return activation.strip()
     if isinstance(activation, keras.layers.Layer):
         return f"{type(activation).__name__} layer {activation.name!r}"
+    if isinstance(activation, dict):  # a config: the function it names
+        return _label(registry.get(activation))
+    if isinstance(activation, functools.partial):
+        options = ", ".join(f"{k}={v!r}" for k, v in activation.keywords.items())
+        return f"{_label(activation.func)}({options})"
     return getattr(activation, "__name__", None) or type(activation).__name__
 
 

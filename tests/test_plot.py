@@ -4,6 +4,7 @@ The plotted numbers are read back from the figure's lines and compared with
 float64 formulas and central finite differences.
 """
 
+import functools
 import subprocess
 import sys
 
@@ -302,3 +303,11 @@ def test_a_gated_unit_on_any_one_axis_is_plotted_for_x_x(activation):
 def test_an_axis_over_which_points_would_mix_is_refused(activation):
     with pytest.raises(ValueError, match="cannot be plotted: plot evaluates a function along one axis"):
         evaluate(activation, [0.0, 1.0])
+
+
+def test_configs_and_partials_are_titled_by_the_function_they_name():
+    # titles read "dict" and "partial"
+    config = keras_acts.serialize(keras_acts.get("leaky_relu(0.1)"))
+    partial = functools.partial(keras_acts.activations.elu, alpha=0.5)
+    fig = plot([config, partial], num=5)
+    assert [a.get_title() for a in fig.axes] == ["leaky_relu(negative_slope=0.1)", "elu(alpha=0.5)"]
