@@ -313,6 +313,8 @@ def python_number(value: Any, argument: str | None = None) -> Any:
 
 def python_numbers(values: tuple, arguments: tuple = ()) -> tuple:
     """:func:`python_number` of each value (``arguments``: their names, for messages)."""
+    if all(type(v) in _PLAIN for v in values):  # the common call: Python numbers as given
+        return values
     return tuple(python_number(v, a) for v, a in itertools.zip_longest(values, arguments[:len(values)]))
 
 
