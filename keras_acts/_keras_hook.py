@@ -125,7 +125,9 @@ def _unusable_as_a_string(fn: Callable) -> bool:
 
 def keras_names() -> list[str]:
     """Keras's own activation names (those keras_acts did not add)."""
-    return sorted(n for n in (_TABLE or {}) if n not in _added)
+    # list() copies the table at once (in C, under the GIL): a thread registering a name
+    # meanwhile made the generator fail with "dictionary changed size during iteration"
+    return sorted(n for n in list(_TABLE or {}) if n not in _added)
 
 
 def keras_lookup(name: str) -> Callable | None:

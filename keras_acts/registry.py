@@ -277,9 +277,10 @@ def list_activations() -> list[str]:
 
 def known_names() -> list[str]:
     """Every name ``get`` accepts: keras_acts names and aliases, then Keras's."""
-    with _lock:
+    with _lock:  # registration writes both tables under this lock
         ours = [alias for s in _specs.values() for alias in s.names]
-    return sorted(set(ours) | set(_keras_hook.keras_names()))
+        theirs = _keras_hook.keras_names()
+    return sorted(set(ours) | set(theirs))
 
 
 def _options_without_defaults(fn: Callable) -> tuple[str, ...]:

@@ -1,6 +1,7 @@
 """The registry: lookup, errors, get/serialize/deserialize, register_activation."""
 
 import functools
+import sys
 import threading
 
 import keras
@@ -351,6 +352,38 @@ def test_concurrent_registration_and_lookup():
     for i in range(8):
         assert keras_acts.get(f"thread_act_{i}")(2.0) == 2.0 * i
         assert keras.activations.get(f"thread_act_{i}") is keras_acts.get(f"thread_act_{i}")
+
+
+def test_an_unknown_name_is_a_value_error_while_another_thread_registers():
+    # the closest names were read from Keras's table while registration wrote to it:
+    # "RuntimeError: dictionary changed size during iteration" instead of the ValueError
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # makes the race frequent: 27 of some thousand lookups
+    stop, unexpected = threading.Event(), []
+
+    def lookups():
+        while not stop.is_set():
+            for get in (keras_acts.get, keras.activations.get):
+                try:
+                    get("lishtt")
+                except ValueError:
+                    pass
+                except Exception as error:  # collected and asserted below
+                    unexpected.append(error)
+
+    thread = threading.Thread(target=lookups)
+    thread.start()
+    try:
+        for k in range(1500):
+            def fn(x):
+                return x
+
+            keras_acts.register_activation(fn, f"race_act_registry_test_{k}")
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(switch)
+    assert unexpected == []
 
 
 def test_another_package_s_name_is_theirs_or_nobody_s():

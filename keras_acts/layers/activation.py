@@ -439,4 +439,6 @@ def function_layers(existing) -> dict[str, type]:
             "__module__": __name__,
         })
         made[name] = register(cls)
+        # where its __module__ says it is: pickle finds a class by module and name
+        globals().setdefault(name, made[name])
     return made
