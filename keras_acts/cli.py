@@ -231,7 +231,8 @@ def _show(args: argparse.Namespace, prog: str) -> int:
         print(f"family:     {found.family}")
         if found.reference:
             print(f"reference:  {found.reference}")
-        print(f"formula:    {_plain(found.summary)}")
+        if found.summary:  # a user's function may have no docstring
+            print(f"formula:    {_plain(found.summary)}")
         layer = learnable_layer(found.name)
         if layer:
             print(f"layer:      keras_acts.layers.{layer} (learnable)")

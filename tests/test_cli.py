@@ -279,4 +279,5 @@ def test_show_gives_a_required_options_value(capsys):
     assert cli.main(["show", "scaled_cli_test(scale=2.0)", "--at", "1.5"]) == 0
     out = capsys.readouterr().out
     assert "parameters: scale=2.0" in out
+    assert "formula:" not in out  # it has no docstring: no empty line for it
     assert _show_values(out)[1.5] == (3.0, 2.0)
