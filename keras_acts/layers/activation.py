@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 import keras
@@ -55,16 +56,26 @@ def _kept_mask(fn, inputs, mask):
     None where it changes one (a gated unit halving a time axis), as ``Maxout`` does."""
     if mask is None:
         return None
-    found = registry.spec(fn.activation) if isinstance(fn, registry.ConfiguredActivation) else registry.spec_of(fn)
     shape = tuple(inputs.shape)
-    if found is not None and found.family != "user":  # known without tracing: masks go with every call
+    try:
+        keeps = _keeps_time_steps(fn, shape)
+    except TypeError:  # a callable object that cannot be hashed: told each time
+        keeps = _keeps_time_steps.__wrapped__(fn, shape)
+    return mask if keeps else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _keeps_time_steps(fn, shape: tuple) -> bool:
+    """Whether ``fn`` keeps the axes of ``shape`` before the last; once per function and
+    shape (masks go with every eager call, and a user's function is traced to tell)."""
+    found = registry.spec(fn.activation) if isinstance(fn, registry.ConfiguredActivation) else registry.spec_of(fn)
+    if found is not None and found.family != "user":
         if found.family != "gated":
-            return mask
+            return True
         options = fn.options if isinstance(fn, registry.ConfiguredActivation) else {}
         axis = python_number(options.get("axis", inspect.signature(found.fn).parameters["axis"].default))
-        return mask if axis % len(shape) == len(shape) - 1 else None
-    out = tuple(_output_spec(fn, shape, "float32").shape)
-    return mask if out[:-1] == shape[:-1] else None
+        return axis % len(shape) == len(shape) - 1
+    return tuple(_output_spec(fn, shape, "float32").shape)[:-1] == shape[:-1]
 
 
 def _output_spec(fn, input_shape, dtype) -> keras.KerasTensor:
