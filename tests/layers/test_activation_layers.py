@@ -213,3 +213,20 @@ def test_every_function_layer_pickles_and_keeps_its_options():
         np.testing.assert_array_equal(again(x).numpy(), layer(x).numpy(), err_msg=name)
     configured = pickle.loads(pickle.dumps(L.CELU(alpha=0.5)))
     assert configured.get_config()["alpha"] == 0.5
+
+
+def test_a_masked_eager_call_does_not_trace_a_users_function_each_time():
+    # whether the mask holds was found by tracing the function on every masked call
+    calls = []
+
+    def doubled(t):
+        calls.append(t)
+        return t * 2
+
+    layer = Activation(doubled)
+    x = keras.layers.Masking(0.0)(np.ones((2, 6, 8), "float32"))
+    layer(x)
+    first = len(calls)
+    for _ in range(5):
+        layer(x)
+    assert len(calls) - first == 5  # the calls themselves, no more traces
