@@ -67,14 +67,7 @@ def _kept_mask(fn, inputs, mask):
 @functools.lru_cache(maxsize=1024)
 def _keeps_time_steps(fn, shape: tuple) -> bool:
     """Whether ``fn`` keeps the axes of ``shape`` before the last; once per function and
-    shape (masks go with every eager call, and a user's function is traced to tell)."""
-    found = registry.spec(fn.activation) if isinstance(fn, registry.ConfiguredActivation) else registry.spec_of(fn)
-    if found is not None and found.family != "user":
-        if found.family != "gated":
-            return True
-        options = fn.options if isinstance(fn, registry.ConfiguredActivation) else {}
-        axis = python_number(options.get("axis", inspect.signature(found.fn).parameters["axis"].default))
-        return axis % len(shape) == len(shape) - 1
+    shape (masks go with every eager call, and a gated or user's function is traced to tell)."""
     return tuple(_output_spec(fn, shape, "float32").shape)[:-1] == shape[:-1]
 
 
