@@ -16,7 +16,10 @@ error naming the closest known names for typos.
 
 A second, smaller contact: ``Layer._post_build`` (Keras's hook, called right after
 every layer's ``build``) is wrapped so that a layer passed as ``activation=`` is built
-with its host; see :func:`build_activation_layers`.
+with its host; see :func:`build_activation_layers`. And the public
+``keras.activations.deserialize`` is wrapped to answer keras_acts's bare names, which
+Keras's reads only from its custom objects: those are read by all of Keras's string
+lookups (an initializer named ``"identity"``), so keras_acts adds nothing there.
 
 If a Keras release moves the table, :func:`add_name` stops working; importing
 keras_acts then warns, and ``tests/test_keras_hook.py`` fails, naming this
@@ -158,11 +161,36 @@ def add_name(name: str, fn: Callable) -> bool:
     else:
         _TABLE[name] = fn
         _added[name] = fn
-    # keras.activations.deserialize("name") answers a bare name from the custom
-    # objects before the table (and otherwise rebuilds a function config from the
-    # table and resolves it by that name among them).
-    keras.saving.get_custom_objects().setdefault(name, fn)
+    # Not in Keras's custom objects: every string lookup of Keras reads those first
+    # (initializers, losses, ...: "identity" would become keras_acts's function), and
+    # they outrank a custom_objects= given to load_model.
     return True
+
+
+def _answering_keras_acts_names(deserialize: Callable) -> Callable:
+    """Keras's ``keras.activations.deserialize``, also answering keras_acts's names.
+
+    Keras's resolves a bare name it lacks only from its custom objects, which keras_acts
+    leaves alone (see :func:`add_name`). A name the custom objects hold (global, in a
+    ``custom_object_scope``, or passed) stays theirs; Keras's own names stay Keras's.
+    """
+    if getattr(deserialize, "_keras_acts_names", False):
+        return deserialize
+
+    def deserialize_with_names(config, custom_objects=None):
+        if isinstance(config, str) and (config in _added or config in _completions) and \
+                keras.saving.get_registered_object(config, custom_objects) is None:
+            return _added.get(config) or _completions[config]
+        return deserialize(config, custom_objects=custom_objects)
+
+    deserialize_with_names.__name__ = deserialize_with_names.__qualname__ = "deserialize"
+    deserialize_with_names.__doc__ = deserialize.__doc__
+    deserialize_with_names.__wrapped__ = deserialize
+    deserialize_with_names._keras_acts_names = True
+    return deserialize_with_names
+
+
+keras.activations.deserialize = _answering_keras_acts_names(keras.activations.deserialize)
 
 
 # A layer passed as ``activation=`` (``Dense(8, activation=PReLU())``) is built with its

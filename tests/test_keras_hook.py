@@ -93,6 +93,52 @@ def test_keras_deserialize_accepts_keras_acts_names():
     assert keras.activations.deserialize("gelu_approximate") is keras_acts.get("gelu_tanh")
 
 
+def test_kerass_deserialize_leaves_names_in_custom_objects_to_them():
+    def user_lisht(x):
+        return x
+
+    with keras.saving.custom_object_scope({"lisht": user_lisht}):
+        assert keras.activations.deserialize("lisht") is user_lisht
+    assert keras.activations.deserialize("lisht", custom_objects={"lisht": user_lisht}) is user_lisht
+    assert keras.activations.deserialize("relu") is keras.activations.relu
+
+
+def test_kerass_other_string_lookups_keep_their_names():
+    # Every string lookup of Keras reads its custom objects first: a bare keras_acts name
+    # there made kernel_initializer="identity" keras_acts's identity function.
+    bare = [name for name in keras.saving.get_custom_objects() if ">" not in name]
+    assert not set(bare) & set(keras_acts.registry.known_names()), bare
+    layer = keras.layers.Dense(3, kernel_initializer="identity")
+    layer.build((None, 3))
+    assert (layer.kernel.numpy() == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]).all()
+
+
+def test_registered_names_keep_out_of_kerass_other_lookups():
+    def ones(x):  # a legal activation name, and the name of Keras's Ones initializer
+        return x
+
+    keras_acts.register_activation(ones)
+    assert keras.layers.Dense(2, activation="ones").activation is ones
+    assert isinstance(keras.initializers.get("ones"), keras.initializers.Ones)
+    layer = keras.layers.Dense(2, kernel_initializer="ones")
+    layer.build((None, 2))
+    assert (layer.kernel.numpy() == 1).all()
+
+
+def test_load_model_custom_objects_outrank_keras_acts_names(tmp_path):
+    # a user's own unregistered `snake`: Keras saves it by its bare name
+    def snake(x):
+        return 3.0 * x
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation=snake)])
+    model.save(tmp_path / "snake.keras")
+    loaded = keras.saving.load_model(tmp_path / "snake.keras", custom_objects={"snake": snake})
+    assert loaded.layers[0].activation is snake
+    with keras.saving.custom_object_scope({"snake": snake}):
+        loaded = keras.saving.load_model(tmp_path / "snake.keras")
+    assert loaded.layers[0].activation is snake
+
+
 def test_unknown_names_still_fail_in_keras():
     with pytest.raises(ValueError):
         keras.layers.Dense(2, activation="definitely_not_an_activation")
